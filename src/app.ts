@@ -1,0 +1,81 @@
+import { costLimitPlugin } from "@escape.tech/graphql-armor-cost-limit";
+import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
+import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
+import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
+import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
+import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import type { Database } from "./db/client.ts";
+import type { Context } from "./graphql/builder.ts";
+import { schema } from "./graphql/schema.ts";
+
+/** Shape limits checked before a query runs; the numbers leave room for the deepest walk we document. */
+export const QUERY_LIMITS = {
+  maxDepth: 16,
+  maxAliases: 30,
+  maxTokens: 4000,
+  maxDirectives: 30,
+  maxCost: 20_000,
+} as const;
+
+/** What GraphiQL opens with: the seed comparison, its adjacent topics and their verdicts. */
+export const EXAMPLE_QUERY = `# Walk a comparison to its adjacent topics, and on to their comparisons' verdicts.
+query DeepWalk {
+  comparison(slug: "individual-contributor-model-vs-management-track") {
+    title
+    category
+    verdict {
+      pick { name }
+      bottomLine
+      conditions { option { name } useIf }
+    }
+    options {
+      name
+      isPick
+      pros
+      cons
+      relatedTopics { slug name }
+    }
+    topics {
+      slug
+      name
+      comparisons(first: 5) {
+        totalCount
+        nodes {
+          title
+          verdict { pick { name } bottomLine }
+        }
+      }
+    }
+  }
+}
+`;
+
+export interface AppOptions {
+  database: Database;
+  /** Print unexpected errors (they are masked for clients either way). */
+  logErrors?: boolean;
+}
+
+export type App = YogaServerInstance<Record<string, never>, Context>;
+
+/** Builds the HTTP app; `app.fetch` serves it in-process, `main.ts` puts it on a port. */
+export function createApp({ database, logErrors = true }: AppOptions): App {
+  return createYoga<Record<string, never>, Context>({
+    schema,
+    context: () => ({ db: database.db }),
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    renderGraphiQL,
+    graphiql: { title: "pickgraph", defaultQuery: EXAMPLE_QUERY },
+    logging: logErrors ? "warn" : false,
+    maskedErrors: true,
+    plugins: [
+      maxDepthPlugin({ n: QUERY_LIMITS.maxDepth, exposeLimits: true, flattenFragments: true }),
+      maxAliasesPlugin({ n: QUERY_LIMITS.maxAliases, exposeLimits: true }),
+      maxTokensPlugin({ n: QUERY_LIMITS.maxTokens, exposeLimits: true }),
+      maxDirectivesPlugin({ n: QUERY_LIMITS.maxDirectives, exposeLimits: true }),
+      costLimitPlugin({ maxCost: QUERY_LIMITS.maxCost, exposeLimits: true }),
+    ],
+  });
+}

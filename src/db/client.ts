@@ -1,0 +1,80 @@
+import { PGlite } from "@electric-sql/pglite";
+import type { SQL } from "drizzle-orm";
+import type { PgAsyncDatabase } from "drizzle-orm/pg-core/async/db";
+import type { PgQueryResultHKT } from "drizzle-orm/pg-core/session";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { type DatabaseTarget, redactUrl } from "../config.ts";
+import { type DataFolderLock, lockDataFolder } from "./data-folder-lock.ts";
+import { type Relations, relations } from "./relations.ts";
+
+/** The one handle type the code uses, whichever driver is behind it (and inside transactions). */
+export type Db = PgAsyncDatabase<PgQueryResultHKT, Relations>;
+
+export interface Database {
+  readonly db: Db;
+  readonly driver: DatabaseTarget["driver"];
+  /** A printable description of where the data lives (no password). */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** Sees every statement drizzle sends; tests count and snapshot them with it. */
+  onQuery?: (query: string, params: unknown[]) => void;
+  poolSize?: number;
+  statementTimeoutMs?: number;
+}
+
+export async function openDatabase(
+  target: DatabaseTarget,
+  options: OpenDatabaseOptions = {},
+): Promise<Database> {
+  const logger = options.onQuery ? { logQuery: options.onQuery } : undefined;
+  if (target.driver === "postgres") {
+    const client = postgres(target.url, {
+      max: options.poolSize ?? 10,
+      onnotice: () => {},
+      connection: {
+        application_name: "pickgraph",
+        statement_timeout: options.statementTimeoutMs ?? 10_000,
+      },
+    });
+    const db = drizzlePostgres({ client, relations, logger }) as unknown as Db;
+    return {
+      db,
+      driver: "postgres",
+      location: redactUrl(target.url),
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+  let lock: DataFolderLock | null = null;
+  if (target.dataDir !== null) lock = lockDataFolder(target.dataDir);
+  try {
+    const client = await PGlite.create(target.dataDir ?? undefined);
+    const db = drizzlePglite({ client, relations, logger }) as unknown as Db;
+    return {
+      db,
+      driver: "pglite",
+      location: target.dataDir === null ? "in-memory PGlite" : `PGlite folder ${target.dataDir}`,
+      close: async () => {
+        try {
+          await client.close();
+        } finally {
+          lock?.release();
+        }
+      },
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+/** Runs raw SQL and returns its rows; the drivers disagree on the shape of `db.execute`. */
+export async function selectRows<Row>(db: Db, query: SQL): Promise<Row[]> {
+  const result = (await db.execute(query)) as unknown;
+  if (Array.isArray(result)) return result as Row[];
+  return (result as { rows: Row[] }).rows;
+}

@@ -1,0 +1,23 @@
+import { boolean, doublePrecision, integer, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
+import { relationKind } from "./tables.ts";
+
+/**
+ * Each topic's neighbours as seen from that topic: every edge outgoing, and every asymmetric edge
+ * incoming (COMPARED_WITH is stored both ways already, so it is listed once).
+ *
+ * In the database this is a view (see the `topic-links-view` migration). It is declared as a table,
+ * outside tables.ts so drizzle-kit never creates it, because the Pothos plugin pages only over
+ * tables with a primary key; (topicId, neighborId, kind, outgoing) is unique in the view.
+ */
+export const topicLinksView = pgTable(
+  "topic_links",
+  {
+    topicId: integer("topic_id").notNull(),
+    neighborId: integer("neighbor_id").notNull(),
+    neighborSlug: text("neighbor_slug").notNull(),
+    kind: relationKind("kind").notNull(),
+    weight: doublePrecision("weight").notNull(),
+    outgoing: boolean("outgoing").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.topicId, t.neighborId, t.kind, t.outgoing] })],
+);

@@ -1,0 +1,80 @@
+import { defineRelations } from "drizzle-orm";
+import { topicLinksView } from "./read-models.ts";
+import * as tables from "./tables.ts";
+
+export const relations = defineRelations({ ...tables, topicLinksView }, (r) => ({
+  topicsTable: {
+    options: r.many.optionsTable(),
+    aliases: r.many.topicAliasesTable(),
+    outgoing: r.many.topicRelationsTable({ alias: "outgoing" }),
+    incoming: r.many.topicRelationsTable({ alias: "incoming" }),
+    links: r.many.topicLinksView({ from: r.topicsTable.id, to: r.topicLinksView.topicId }),
+    comparisons: r.many.comparisonsTable({
+      from: r.topicsTable.id.through(r.topicComparisonsView.topicId),
+      to: r.comparisonsTable.id.through(r.topicComparisonsView.comparisonId),
+    }),
+  },
+  topicAliasesTable: {
+    topic: r.one.topicsTable({
+      from: r.topicAliasesTable.topicId,
+      to: r.topicsTable.id,
+      optional: false,
+    }),
+  },
+  topicRelationsTable: {
+    from: r.one.topicsTable({
+      from: r.topicRelationsTable.fromTopicId,
+      to: r.topicsTable.id,
+      alias: "outgoing",
+      optional: false,
+    }),
+    to: r.one.topicsTable({
+      from: r.topicRelationsTable.toTopicId,
+      to: r.topicsTable.id,
+      alias: "incoming",
+      optional: false,
+    }),
+  },
+  comparisonsTable: {
+    options: r.many.optionsTable(),
+    pick: r.one.optionsTable({
+      from: r.comparisonsTable.pickOptionId,
+      to: r.optionsTable.id,
+      alias: "pick",
+    }),
+  },
+  optionsTable: {
+    comparison: r.one.comparisonsTable({
+      from: r.optionsTable.comparisonId,
+      to: r.comparisonsTable.id,
+      optional: false,
+    }),
+    topic: r.one.topicsTable({
+      from: r.optionsTable.topicId,
+      to: r.topicsTable.id,
+      optional: false,
+    }),
+    tags: r.many.optionTagsTable(),
+  },
+  topicLinksView: {
+    neighbor: r.one.topicsTable({
+      from: r.topicLinksView.neighborId,
+      to: r.topicsTable.id,
+      optional: false,
+    }),
+  },
+  optionTagsTable: {
+    option: r.one.optionsTable({
+      from: r.optionTagsTable.optionId,
+      to: r.optionsTable.id,
+      optional: false,
+    }),
+    topic: r.one.topicsTable({
+      from: r.optionTagsTable.topicId,
+      to: r.topicsTable.id,
+      optional: false,
+    }),
+  },
+}));
+
+export type Relations = typeof relations;

@@ -1,0 +1,189 @@
+import { sql } from "drizzle-orm";
+import {
+  type AnyPgColumn,
+  boolean,
+  check,
+  doublePrecision,
+  foreignKey,
+  index,
+  integer,
+  pgEnum,
+  pgTable,
+  pgView,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  unique,
+} from "drizzle-orm/pg-core";
+
+// Timestamps travel as text so cursors keep Postgres' microseconds (plugin-drizzle docs).
+const timestamps = {
+  createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+};
+
+const slugCheck = (column: string) =>
+  sql.raw(`${column} ~ '^[a-z0-9]+(-[a-z0-9]+)*$' AND length(${column}) <= 200`);
+
+export const relationKind = pgEnum("relation_kind", ["RELATED_TO", "COMPARED_WITH"]);
+
+/** Who asserted an edge: derived from page content (rebuilt on every write) or set by an editor. */
+export const relationSource = pgEnum("relation_source", ["PAGE", "EDITOR"]);
+
+/** Every node of the graph: an option of some comparison, or a tag that names a concept. */
+export const topicsTable = pgTable(
+  "topics",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    slug: text("slug").notNull().unique(),
+    name: text("name").notNull(),
+    summary: text("summary"),
+    /** True while the topic is known only from a tag slug; a page or an editor names it. */
+    provisional: boolean("provisional").notNull().default(false),
+    ...timestamps,
+  },
+  (t) => [
+    check("topics_slug_format", slugCheck("slug")),
+    check("topics_name_length", sql`length(${t.name}) BETWEEN 1 AND 200`),
+  ],
+);
+
+/** Former slugs of topics that were merged away; they keep resolving to the surviving topic. */
+export const topicAliasesTable = pgTable(
+  "topic_aliases",
+  {
+    slug: text("slug").primaryKey(),
+    topicId: integer("topic_id")
+      .notNull()
+      .references(() => topicsTable.id, { onDelete: "cascade" }),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [check("topic_aliases_slug_format", slugCheck("slug")), index().on(t.topicId)],
+);
+
+/** Directed, typed edges between topics; one per (from, to, kind). */
+export const topicRelationsTable = pgTable(
+  "topic_relations",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    fromTopicId: integer("from_topic_id")
+      .notNull()
+      .references(() => topicsTable.id, { onDelete: "cascade" }),
+    toTopicId: integer("to_topic_id")
+      .notNull()
+      .references(() => topicsTable.id, { onDelete: "cascade" }),
+    kind: relationKind("kind").notNull(),
+    weight: doublePrecision("weight").notNull().default(1),
+    source: relationSource("source").notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    unique("topic_relations_edge").on(t.fromTopicId, t.toTopicId, t.kind),
+    // The unique constraint serves outgoing walks; this one serves incoming walks.
+    index("topic_relations_incoming").on(t.toTopicId, t.kind, t.fromTopicId),
+    check("topic_relations_no_self_loop", sql`${t.fromTopicId} <> ${t.toTopicId}`),
+    check("topic_relations_weight_range", sql`${t.weight} > 0 AND ${t.weight} <= 1000000`),
+  ],
+);
+
+/** One comparison page: two or more options weighed against each other, and a verdict. */
+export const comparisonsTable = pgTable(
+  "comparisons",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    slug: text("slug").notNull().unique(),
+    title: text("title").notNull(),
+    category: text("category").notNull(),
+    intro: text("intro").notNull(),
+    /** The picked option; the foreign key below makes it one of this comparison's own options. */
+    pickOptionId: integer("pick_option_id"),
+    pickSummary: text("pick_summary").notNull(),
+    bottomLine: text("bottom_line").notNull(),
+    feedbackContact: text("feedback_contact"),
+    /** Bumped whenever content changes; writers send the version they read (optimistic locking). */
+    version: integer("version").notNull().default(1),
+    ...timestamps,
+  },
+  (t) => [
+    check("comparisons_slug_format", slugCheck("slug")),
+    check("comparisons_title_length", sql`length(${t.title}) BETWEEN 1 AND 500`),
+    check("comparisons_category_length", sql`length(${t.category}) BETWEEN 1 AND 100`),
+    check("comparisons_version_positive", sql`${t.version} >= 1`),
+    foreignKey({
+      name: "comparisons_pick_is_own_option",
+      columns: [t.pickOptionId, t.id],
+      foreignColumns: [optionsTable.id as AnyPgColumn, optionsTable.comparisonId as AnyPgColumn],
+    }),
+  ],
+);
+
+/**
+ * One option of a comparison. Pros and cons are ordered text arrays: they belong to exactly one
+ * option, are always read and written whole, and arrays keep an import to one row per option.
+ */
+export const optionsTable = pgTable(
+  "options",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    comparisonId: integer("comparison_id")
+      .notNull()
+      .references((): AnyPgColumn => comparisonsTable.id, { onDelete: "cascade" }),
+    topicId: integer("topic_id")
+      .notNull()
+      .references(() => topicsTable.id, { onDelete: "restrict" }),
+    /** The option's name as the page writes it (`C#`); the topic carries the canonical name. */
+    name: text("name").notNull(),
+    position: smallint("position").notNull(),
+    summary: text("summary").notNull(),
+    pros: text("pros").array().notNull().default(sql`'{}'::text[]`),
+    cons: text("cons").array().notNull().default(sql`'{}'::text[]`),
+    useIf: text("use_if"),
+    ...timestamps,
+  },
+  (t) => [
+    unique("options_position").on(t.comparisonId, t.position),
+    unique("options_distinct_topics").on(t.comparisonId, t.topicId),
+    // Target of the pick foreign key on comparisons.
+    unique("options_id_comparison").on(t.id, t.comparisonId),
+    index("options_topic").on(t.topicId, t.comparisonId),
+    check("options_position_range", sql`${t.position} >= 0 AND ${t.position} < 16`),
+    check("options_name_length", sql`length(${t.name}) BETWEEN 1 AND 200`),
+    check(
+      "options_points_no_nulls",
+      sql`array_position(${t.pros}, NULL) IS NULL AND array_position(${t.cons}, NULL) IS NULL`,
+    ),
+  ],
+);
+
+/** The `Related to:` tags of an option, in page order. RELATED_TO edges are derived from them. */
+export const optionTagsTable = pgTable(
+  "option_tags",
+  {
+    optionId: integer("option_id")
+      .notNull()
+      .references(() => optionsTable.id, { onDelete: "cascade" }),
+    position: smallint("position").notNull(),
+    topicId: integer("topic_id")
+      .notNull()
+      .references(() => topicsTable.id, { onDelete: "restrict" }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.optionId, t.position] }),
+    unique("option_tags_distinct").on(t.optionId, t.topicId),
+    index("option_tags_topic").on(t.topicId),
+  ],
+);
+
+/**
+ * The comparisons each topic takes part in, as an option or as a tag of an option. A view rather
+ * than a table so it can never fall out of step with the pages.
+ */
+export const topicComparisonsView = pgView("topic_comparisons", {
+  topicId: integer("topic_id").notNull(),
+  comparisonId: integer("comparison_id").notNull(),
+}).as(sql`
+  SELECT o.topic_id, o.comparison_id FROM options o
+  UNION
+  SELECT t.topic_id, o.comparison_id FROM option_tags t JOIN options o ON o.id = t.option_id
+`);

@@ -1,0 +1,32 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+
+/**
+ * Rebuilds the edges that page content implies around the given topics, inside the caller's
+ * transaction: RELATED_TO from each option's topic to its tags, COMPARED_WITH both ways between
+ * the options of one comparison. Weight counts the pages that assert an edge. Edges set by an
+ * editor are left alone and win over a derived edge between the same topics.
+ */
+export async function syncPageEdges(db: Db, topicIds: number[]): Promise<void> {
+  if (topicIds.length === 0) return;
+  const touched = sql`${sql.param(topicIds)}::int[]`;
+  await db.execute(sql`
+    DELETE FROM topic_relations
+    WHERE source = 'PAGE' AND (
+      (kind = 'RELATED_TO' AND from_topic_id = ANY(${touched}))
+      OR (kind = 'COMPARED_WITH' AND (from_topic_id = ANY(${touched}) OR to_topic_id = ANY(${touched}))))
+  `);
+  await db.execute(sql`
+    INSERT INTO topic_relations (from_topic_id, to_topic_id, kind, weight, source)
+    SELECT o.topic_id, t.topic_id, 'RELATED_TO'::relation_kind, count(*), 'PAGE'::relation_source
+    FROM option_tags t JOIN options o ON o.id = t.option_id
+    WHERE o.topic_id = ANY(${touched}) AND o.topic_id <> t.topic_id
+    GROUP BY o.topic_id, t.topic_id
+    UNION ALL
+    SELECT a.topic_id, b.topic_id, 'COMPARED_WITH'::relation_kind, count(*), 'PAGE'::relation_source
+    FROM options a JOIN options b ON b.comparison_id = a.comparison_id AND b.topic_id <> a.topic_id
+    WHERE a.topic_id = ANY(${touched}) OR b.topic_id = ANY(${touched})
+    GROUP BY a.topic_id, b.topic_id
+    ON CONFLICT (from_topic_id, to_topic_id, kind) DO NOTHING
+  `);
+}

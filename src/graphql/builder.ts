@@ -1,0 +1,116 @@
+import SchemaBuilder from "@pothos/core";
+import DrizzlePlugin from "@pothos/plugin-drizzle";
+import ErrorsPlugin from "@pothos/plugin-errors";
+import RelayPlugin from "@pothos/plugin-relay";
+import { type Column, getViewSelectedFields, isTable } from "drizzle-orm";
+import { getTableConfig, type PgTable, type PgView } from "drizzle-orm/pg-core";
+import { GraphQLError } from "graphql";
+import type { Db } from "../db/client.ts";
+import { type Relations, relations } from "../db/relations.ts";
+
+export interface Context {
+  db: Db;
+}
+
+/** A client mistake: reported with code BAD_USER_INPUT, never masked. */
+export function badUserInput(message: string, details: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT", ...details } });
+}
+
+/** Page sizes of every connection: the default, and the most a client may ask for. */
+export const CONNECTION_DEFAULT_SIZE = 20;
+export const CONNECTION_MAX_SIZE = 100;
+
+// Views have no keys; the plugin only needs their columns to plan selections and cursors.
+function tableOrViewConfig(table: PgTable | PgView) {
+  if (isTable(table)) return getTableConfig(table as PgTable);
+  const columns = Object.values(getViewSelectedFields(table as PgView)) as Column[];
+  return { columns, primaryKeys: [], uniqueConstraints: [] };
+}
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  DrizzleRelations: Relations;
+  DefaultFieldNullability: false;
+}>({
+  defaultFieldNullability: false,
+  plugins: [ErrorsPlugin, RelayPlugin, DrizzlePlugin],
+  drizzle: {
+    client: (ctx) => ctx.db,
+    getTableConfig: tableOrViewConfig,
+    relations,
+    defaultConnectionSize: CONNECTION_DEFAULT_SIZE,
+    maxConnectionSize: CONNECTION_MAX_SIZE,
+  },
+  relay: {
+    cursorType: "String",
+    clientMutationId: "omit",
+    nodesOnConnection: { description: "The nodes of this page, in order (the edges' nodes)." },
+    idFieldOptions: {
+      description: "Opaque global id; pass it to `node(id:)` to fetch this object again.",
+    },
+    nodeTypeOptions: { description: "An object with a global id that `node(id:)` can fetch." },
+    nodeQueryOptions: {
+      args: { id: { description: "A global id." } },
+      description: "The object with this global id; null when it no longer exists.",
+    },
+    nodesQueryOptions: {
+      description: `The objects with these global ids (at most ${CONNECTION_MAX_SIZE}), in order; null for ids that no longer exist.`,
+      args: { ids: { description: `Global ids, at most ${CONNECTION_MAX_SIZE}.` } },
+      resolve: (_root, args, _ctx, _info, resolveNodes) => {
+        if (args.ids.length > CONNECTION_MAX_SIZE) {
+          throw badUserInput(
+            `nodes takes at most ${CONNECTION_MAX_SIZE} ids (got ${args.ids.length})`,
+            {
+              argument: "ids",
+            },
+          );
+        }
+        return resolveNodes(args.ids);
+      },
+    },
+    pageInfoTypeOptions: {
+      description: "Where a page sits in its list, and the cursors to move on.",
+    },
+    hasNextPageFieldOptions: { description: "True when more items follow this page." },
+    hasPreviousPageFieldOptions: { description: "True when items come before this page." },
+    startCursorFieldOptions: {
+      description: "Cursor of the first item of this page; pass it as `before`.",
+    },
+    endCursorFieldOptions: {
+      description: "Cursor of the last item of this page; pass it as `after`.",
+    },
+    pageInfoFieldOptions: { description: "Cursors and whether more pages exist." },
+    edgesFieldOptions: { description: "The items of this page with their cursors." },
+    cursorFieldOptions: {
+      description: "Opaque position of this item; pass it as `after` or `before`.",
+    },
+    nodeFieldOptions: { description: "The item." },
+    firstArgOptions: {
+      description: `How many items to return from the start (default ${CONNECTION_DEFAULT_SIZE}, at most ${CONNECTION_MAX_SIZE}).`,
+    },
+    lastArgOptions: {
+      description: `How many items to return from the end (at most ${CONNECTION_MAX_SIZE}).`,
+    },
+    afterArgOptions: { description: "Return items after this cursor." },
+    beforeArgOptions: { description: "Return items before this cursor." },
+    defaultConnectionTypeOptions: { description: "A page of a list, with cursors to fetch more." },
+    defaultEdgeTypeOptions: { description: "One item of a page, with its cursor." },
+    decodeGlobalID: (globalID) => decodeGlobalId(globalID),
+  },
+  errors: { defaultTypes: [] },
+});
+
+const GLOBAL_ID = /^([A-Za-z]+):([1-9][0-9]{0,9})$/;
+
+/** Global ids are base64 of `Type:id`; anything else is the client's mistake, said plainly. */
+export function decodeGlobalId(globalID: string): { typename: string; id: string } {
+  const decoded = Buffer.from(globalID, "base64").toString("utf8");
+  const match = GLOBAL_ID.exec(decoded);
+  if (match === null || Buffer.from(decoded, "utf8").toString("base64") !== globalID) {
+    throw badUserInput(`"${globalID.slice(0, 100)}" is not a pickgraph id`, { argument: "id" });
+  }
+  return { typename: match[1] as string, id: match[2] as string };
+}
+
+builder.queryType({ description: "Reads of the comparison graph. Every read is public." });

@@ -1,0 +1,183 @@
+import { drizzleConnectionHelpers } from "@pothos/plugin-drizzle";
+import { count, sql } from "drizzle-orm";
+import { topicsTable } from "../../db/tables.ts";
+import { badUserInput, builder } from "../builder.ts";
+import { Direction, RelationKind } from "./relation-kind.ts";
+
+export const Topic = builder.drizzleNode("topicsTable", {
+  name: "Topic",
+  description:
+    "A node of the graph: a technology, practice, role or concept that comparisons weigh or mention.",
+  id: { column: (topic) => topic.id },
+  fields: (t) => ({
+    slug: t.exposeString("slug", {
+      description: "Stable, unique kebab-case key, e.g. `technical-leadership`.",
+    }),
+    name: t.exposeString("name", { description: "Display name, e.g. `Technical Leadership`." }),
+    summary: t.exposeString("summary", {
+      nullable: true,
+      description: "A short description of the topic, when a page or an editor gave one.",
+    }),
+    provisional: t.exposeBoolean("provisional", {
+      description:
+        "True while the topic is known only from a `Related to` tag: its name is derived from the slug until a page or an editor names it.",
+    }),
+    createdAt: t.exposeString("createdAt", {
+      description: "When the topic was first written (ISO 8601).",
+    }),
+    updatedAt: t.exposeString("updatedAt", {
+      description: "When the topic last changed (ISO 8601).",
+    }),
+    comparisons: t.relatedConnection("comparisons", {
+      description:
+        "Comparisons in which this topic is an option, or a related topic of an option, ordered by slug.",
+      query: { orderBy: { slug: "asc" } },
+      totalCount: true,
+    }),
+  }),
+});
+
+const relatedArgs = builder.args((t) => ({
+  kinds: t.field({
+    type: [RelationKind],
+    required: false,
+    description: "Only edges of these kinds (default: all kinds).",
+  }),
+  direction: t.field({
+    type: Direction,
+    required: false,
+    defaultValue: "BOTH",
+    description: "Which edges to follow, seen from this topic (default BOTH).",
+  }),
+}));
+
+const relatedLinks = drizzleConnectionHelpers(builder, "topicLinksView", {
+  args: () => relatedArgs,
+  query: (args) => ({
+    where: {
+      ...(args.kinds?.length ? { kind: { in: args.kinds } } : {}),
+      ...(args.direction === "OUT"
+        ? { OR: [{ outgoing: true }, { kind: "COMPARED_WITH" as const }] }
+        : args.direction === "IN"
+          ? { OR: [{ outgoing: false }, { kind: "COMPARED_WITH" as const }] }
+          : {}),
+    },
+    orderBy: { weight: "desc", neighborSlug: "asc", kind: "asc", outgoing: "desc" },
+  }),
+  select: (nestedSelection) => ({
+    columns: { kind: true, weight: true, outgoing: true },
+    with: { neighbor: nestedSelection() },
+  }),
+  resolveNode: (link) => link.neighbor,
+});
+
+builder.drizzleObjectField("topicsTable", "related", (t) =>
+  t.connection(
+    {
+      type: Topic,
+      description:
+        "Topics joined to this one by an edge, strongest first (by weight, then slug). A topic joined by two kinds of edge appears once per edge.",
+      args: relatedLinks.getArgs(),
+      select: (args, ctx, nestedSelection) => ({
+        with: { links: relatedLinks.getQuery(args, ctx, nestedSelection) },
+        extras: {
+          relatedTotal: (topic) =>
+            sql<number>`(SELECT count(*)::int FROM topic_links l WHERE l.topic_id = ${topic.id} AND ${linkFilter(args)})`,
+        },
+      }),
+      resolve: (topic, args, ctx) => ({
+        ...relatedLinks.resolve(topic.links, args, ctx),
+        totalCount: topic.relatedTotal,
+      }),
+    },
+    {
+      description: "A page of topics related to a topic.",
+      fields: (connection) => ({
+        totalCount: connection.int({
+          description: "How many edges match, across all pages.",
+          resolve: (page) => page.totalCount,
+        }),
+      }),
+    },
+    {
+      description: "One edge from a topic to a related topic.",
+      fields: (edge) => ({
+        kind: edge.field({
+          type: RelationKind,
+          description: "The kind of the edge.",
+          resolve: (link) => link.kind,
+        }),
+        weight: edge.float({
+          description: "How strong the edge is; for page edges, how many pages assert it.",
+          resolve: (link) => link.weight,
+        }),
+        direction: edge.field({
+          type: Direction,
+          description:
+            "OUT when the edge leaves this topic, IN when it arrives; BOTH for symmetric kinds (COMPARED_WITH).",
+          resolve: (link) =>
+            link.kind === "COMPARED_WITH" ? "BOTH" : link.outgoing ? "OUT" : "IN",
+        }),
+      }),
+    },
+  ),
+);
+
+builder.queryFields((t) => ({
+  topic: t.drizzleField({
+    type: "topicsTable",
+    nullable: true,
+    description:
+      "The topic with this slug (or a former slug of a merged topic); null when there is none.",
+    args: { slug: t.arg.string({ required: true, description: "The topic's slug." }) },
+    resolve: (query, _root, args, ctx) =>
+      ctx.db.query.topicsTable.findFirst(
+        query({ where: { OR: [{ slug: args.slug }, { aliases: { slug: args.slug } }] } }),
+      ),
+  }),
+  topics: t.drizzleConnection({
+    type: "topicsTable",
+    description: "All topics, ordered by slug.",
+    args: {
+      search: t.arg.string({
+        required: false,
+        description: "Only topics whose name or slug contains this text (case-insensitive).",
+      }),
+    },
+    totalCount: async (_parent, args, ctx) => {
+      const [row] = await ctx.db
+        .select({ n: count() })
+        .from(topicsTable)
+        .where(args.search ? searchTopics(args.search) : undefined);
+      return Number(row?.n ?? 0);
+    },
+    resolve: (query, _parent, args, ctx) =>
+      ctx.db.query.topicsTable.findMany(
+        query({
+          where: args.search ? { RAW: () => searchTopics(args.search as string) } : {},
+          orderBy: { slug: "asc" },
+        }),
+      ),
+  }),
+}));
+
+/** The same filter as the `related` query, for its totalCount. */
+function linkFilter(args: { kinds?: readonly string[] | null; direction?: string | null }) {
+  const kinds = args.kinds?.length
+    ? sql`l.kind = ANY(${sql.param([...args.kinds])}::relation_kind[])`
+    : sql`true`;
+  const direction =
+    args.direction === "OUT"
+      ? sql`(l.outgoing OR l.kind = 'COMPARED_WITH')`
+      : args.direction === "IN"
+        ? sql`(NOT l.outgoing OR l.kind = 'COMPARED_WITH')`
+        : sql`true`;
+  return sql`${kinds} AND ${direction}`;
+}
+
+function searchTopics(text: string) {
+  if (text.length > 200)
+    throw badUserInput("search must be at most 200 characters", { argument: "search" });
+  const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return sql`(${topicsTable.name} ILIKE ${pattern} OR ${topicsTable.slug} ILIKE ${pattern})`;
+}

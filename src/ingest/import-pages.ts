@@ -1,0 +1,375 @@
+import { type SQL, sql } from "drizzle-orm";
+import { type Db, selectRows } from "../db/client.ts";
+import { syncPageEdges } from "../graph/page-edges.ts";
+import type { Page } from "./page.ts";
+import { PageFormatError, type PageIssue } from "./page.ts";
+import { comparisonSlug, slugify } from "./slug.ts";
+
+export interface ImportResult {
+  /** Slugs of comparisons that did not exist before. */
+  created: string[];
+  /** Slugs of comparisons whose content changed (their version was bumped). */
+  updated: string[];
+  /** Slugs of comparisons imported again without any change. */
+  unchanged: string[];
+  /** How many topics the import created (options and tags seen for the first time). */
+  topicsCreated: number;
+}
+
+export interface ImportOptions {
+  /** Called after each chunk of pages is written, for progress output. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** More than this many options turns a page into a table, not a comparison. */
+export const MAX_OPTIONS = 8;
+// Keeps each statement's JSON parameter to a few megabytes on big batches.
+const CHUNK_PAGES = 2000;
+
+interface PlannedTopic {
+  slug: string;
+  name: string;
+  summary: string | null;
+  provisional: boolean;
+}
+
+/** The name a topic known only from its tag slug carries until a page names it. */
+export function provisionalName(slug: string): string {
+  return slug
+    .split("-")
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join(" ");
+}
+
+function json(value: unknown): SQL {
+  return sql`${JSON.stringify(value)}::jsonb`;
+}
+
+/** Batch-level checks the parser cannot make on one page alone. */
+function checkBatch(pages: Page[]): void {
+  const issues: PageIssue[] = [];
+  const seen = new Map<string, string>();
+  for (const page of pages) {
+    const slug = comparisonSlug(page.options.map((o) => o.name));
+    const first = seen.get(slug);
+    if (first !== undefined) {
+      issues.push({
+        source: page.source,
+        line: 0,
+        message: `comparison "${slug}" is also in ${first} of this batch; import each page once`,
+      });
+    }
+    seen.set(slug, page.source);
+    if (page.options.length > MAX_OPTIONS) {
+      issues.push({
+        source: page.source,
+        line: 0,
+        message: `expected at most ${MAX_OPTIONS} options, found ${page.options.length}`,
+      });
+    }
+  }
+  if (issues.length > 0) throw new PageFormatError(issues);
+}
+
+interface ExistingComparison {
+  id: number;
+  slug: string;
+  fingerprint: string;
+}
+
+/** Everything an import writes for one comparison, in a form two reads can be compared by. */
+function fingerprintPage(page: Page): string {
+  return JSON.stringify([
+    page.title,
+    page.category,
+    page.intro,
+    slugify(page.pick.name),
+    page.pick.summary,
+    page.bottomLine,
+    page.feedbackContact,
+    page.options.map((o) => [
+      slugify(o.name),
+      o.name,
+      o.summary,
+      o.pros,
+      o.cons,
+      o.useIf,
+      o.relatedTo,
+    ]),
+  ]);
+}
+
+async function loadExisting(db: Db, slugs: string[]): Promise<Map<string, ExistingComparison>> {
+  const rows = await db.query.comparisonsTable.findMany({
+    where: { slug: { in: slugs } },
+    with: {
+      pick: { with: { topic: { columns: { slug: true } } } },
+      options: {
+        orderBy: { position: "asc" },
+        with: {
+          topic: { columns: { slug: true } },
+          tags: { orderBy: { position: "asc" }, with: { topic: { columns: { slug: true } } } },
+        },
+      },
+    },
+  });
+  const existing = new Map<string, ExistingComparison>();
+  for (const row of rows) {
+    const fingerprint = JSON.stringify([
+      row.title,
+      row.category,
+      row.intro,
+      row.pick?.topic.slug ?? null,
+      row.pickSummary,
+      row.bottomLine,
+      row.feedbackContact,
+      row.options.map((o) => [
+        o.topic.slug,
+        o.name,
+        o.summary,
+        o.pros,
+        o.cons,
+        o.useIf,
+        o.tags.map((t) => t.topic.slug),
+      ]),
+    ]);
+    existing.set(row.slug, { id: row.id, slug: row.slug, fingerprint });
+  }
+  return existing;
+}
+
+function planTopics(pages: Page[]): PlannedTopic[] {
+  const topics = new Map<string, PlannedTopic>();
+  for (const page of pages) {
+    for (const option of page.options) {
+      for (const tag of option.relatedTo) {
+        if (!topics.has(tag)) {
+          topics.set(tag, {
+            slug: tag,
+            name: provisionalName(tag),
+            summary: null,
+            provisional: true,
+          });
+        }
+      }
+    }
+  }
+  // Options after tags: a page that names a topic beats a tag that only mentions it.
+  for (const page of pages) {
+    for (const option of page.options) {
+      const slug = slugify(option.name);
+      topics.set(slug, { slug, name: option.name, summary: option.summary, provisional: false });
+    }
+  }
+  return [...topics.values()];
+}
+
+/**
+ * Writes topics and returns the id of every slug. Merged-away slugs resolve to their survivor;
+ * a provisional topic takes the name of the first page that names it.
+ */
+async function upsertTopics(
+  db: Db,
+  planned: PlannedTopic[],
+): Promise<{ ids: Map<string, number>; created: number }> {
+  const created = await selectRows<{ count: number }>(
+    db,
+    sql`
+      WITH input AS (
+        SELECT a.topic_id AS alias_of, r.*
+        FROM jsonb_to_recordset(${json(planned)})
+          AS r(slug text, name text, summary text, provisional boolean)
+        LEFT JOIN topic_aliases a ON a.slug = r.slug
+      ),
+      renamed AS (
+        UPDATE topics t
+        SET name = i.name,
+            summary = coalesce(t.summary, i.summary),
+            provisional = false,
+            updated_at = now()
+        FROM input i
+        WHERE i.alias_of IS NULL AND t.slug = i.slug AND NOT i.provisional
+          AND (t.provisional OR t.name <> i.name OR (t.summary IS NULL AND i.summary IS NOT NULL))
+        RETURNING t.id
+      ),
+      inserted AS (
+        INSERT INTO topics (slug, name, summary, provisional)
+        SELECT slug, name, summary, provisional FROM input WHERE alias_of IS NULL
+        ON CONFLICT (slug) DO NOTHING
+        RETURNING id
+      )
+      SELECT (SELECT count(*) FROM inserted)::int AS count, (SELECT count(*) FROM renamed)::int AS renamed_count
+    `,
+  );
+  const slugs = planned.map((t) => t.slug);
+  const rows = await selectRows<{ slug: string; id: number }>(
+    db,
+    sql`
+      SELECT t.slug, t.id FROM topics t WHERE t.slug = ANY(${sql.param(slugs)}::text[])
+      UNION ALL
+      SELECT a.slug, a.topic_id FROM topic_aliases a WHERE a.slug = ANY(${sql.param(slugs)}::text[])
+    `,
+  );
+  return { ids: new Map(rows.map((r) => [r.slug, r.id])), created: created[0]?.count ?? 0 };
+}
+
+async function writeChunk(
+  db: Db,
+  pages: Page[],
+  topicIds: Map<string, number>,
+  existing: Map<string, ExistingComparison>,
+): Promise<number[]> {
+  const topicId = (slug: string): number => {
+    const id = topicIds.get(slug);
+    if (id === undefined) throw new Error(`topic "${slug}" was not written`);
+    return id;
+  };
+  const comparisons = pages.map((page) => ({
+    slug: comparisonSlug(page.options.map((o) => o.name)),
+    title: page.title,
+    category: page.category,
+    intro: page.intro,
+    pick_summary: page.pick.summary,
+    bottom_line: page.bottomLine,
+    feedback_contact: page.feedbackContact,
+  }));
+  const changedIds = comparisons.flatMap((c) => existing.get(c.slug)?.id ?? []);
+
+  const written = await selectRows<{ id: number; slug: string }>(
+    db,
+    sql`
+      INSERT INTO comparisons (slug, title, category, intro, pick_summary, bottom_line, feedback_contact)
+      SELECT * FROM jsonb_to_recordset(${json(comparisons)}) AS r(
+        slug text, title text, category text, intro text, pick_summary text, bottom_line text,
+        feedback_contact text)
+      ON CONFLICT (slug) DO UPDATE SET
+        title = EXCLUDED.title, category = EXCLUDED.category, intro = EXCLUDED.intro,
+        pick_summary = EXCLUDED.pick_summary, bottom_line = EXCLUDED.bottom_line,
+        feedback_contact = EXCLUDED.feedback_contact, pick_option_id = NULL,
+        version = comparisons.version + 1, updated_at = now()
+      RETURNING id, slug
+    `,
+  );
+  const comparisonId = new Map(written.map((r) => [r.slug, r.id]));
+
+  const options = pages.flatMap((page, index) => {
+    const cid = comparisonId.get(comparisons[index]?.slug ?? "");
+    return page.options.map((option, position) => ({
+      comparison_id: cid,
+      topic_id: topicId(slugify(option.name)),
+      name: option.name,
+      position,
+      summary: option.summary,
+      pros: option.pros,
+      cons: option.cons,
+      use_if: option.useIf,
+      tags: option.relatedTo.map(topicId),
+      is_pick: slugify(option.name) === slugify(page.pick.name),
+    }));
+  });
+
+  let oldTopics: number[] = [];
+  if (changedIds.length > 0) {
+    const ids = sql`${sql.param(changedIds)}::int[]`;
+    // Positions are unique per comparison; move the old ones out of the way of the new order.
+    await db.execute(
+      sql`UPDATE options SET position = position + ${MAX_OPTIONS} WHERE comparison_id = ANY(${ids})`,
+    );
+    const removed = await selectRows<{ topic_id: number }>(
+      db,
+      sql`
+        DELETE FROM options o
+        WHERE o.comparison_id = ANY(${ids})
+          AND NOT EXISTS (
+            SELECT 1 FROM jsonb_to_recordset(${json(options)}) AS r(comparison_id int, topic_id int)
+            WHERE r.comparison_id = o.comparison_id AND r.topic_id = o.topic_id)
+        RETURNING o.topic_id
+      `,
+    );
+    oldTopics = removed.map((r) => r.topic_id);
+  }
+
+  const optionRows = await selectRows<{ id: number; comparison_id: number; position: number }>(
+    db,
+    sql`
+      INSERT INTO options (comparison_id, topic_id, name, position, summary, pros, cons, use_if)
+      SELECT comparison_id, topic_id, name, position, summary, pros, cons, use_if
+      FROM jsonb_to_recordset(${json(options)}) AS r(
+        comparison_id int, topic_id int, name text, position smallint, summary text,
+        pros text[], cons text[], use_if text)
+      ON CONFLICT (comparison_id, topic_id) DO UPDATE SET
+        name = EXCLUDED.name, position = EXCLUDED.position, summary = EXCLUDED.summary,
+        pros = EXCLUDED.pros, cons = EXCLUDED.cons, use_if = EXCLUDED.use_if, updated_at = now()
+      RETURNING id, comparison_id, position
+    `,
+  );
+  const optionId = new Map(optionRows.map((r) => [`${r.comparison_id}:${r.position}`, r.id]));
+  const idOf = (o: (typeof options)[number]) => optionId.get(`${o.comparison_id}:${o.position}`);
+
+  if (changedIds.length > 0) {
+    await db.execute(sql`
+      DELETE FROM option_tags t USING options o
+      WHERE o.id = t.option_id AND o.comparison_id = ANY(${sql.param(changedIds)}::int[])
+    `);
+  }
+  const tags = options.flatMap((o) =>
+    o.tags.map((topic, position) => ({ option_id: idOf(o), position, topic_id: topic })),
+  );
+  if (tags.length > 0) {
+    await db.execute(sql`
+      INSERT INTO option_tags (option_id, position, topic_id)
+      SELECT * FROM jsonb_to_recordset(${json(tags)}) AS r(option_id int, position smallint, topic_id int)
+    `);
+  }
+  const picks = options
+    .filter((o) => o.is_pick)
+    .map((o) => ({ comparison_id: o.comparison_id, option_id: idOf(o) }));
+  await db.execute(sql`
+    UPDATE comparisons c SET pick_option_id = r.option_id
+    FROM jsonb_to_recordset(${json(picks)}) AS r(comparison_id int, option_id int)
+    WHERE c.id = r.comparison_id
+  `);
+  return [...oldTopics, ...options.map((o) => o.topic_id)];
+}
+
+/**
+ * Imports parsed pages in one transaction: all of them, or (on any error) none. A page whose
+ * comparison exists is updated in place: same comparison and option ids, version bumped only
+ * when its content changed, stale options, tags and derived edges removed.
+ */
+export async function importPages(
+  db: Db,
+  pages: Page[],
+  options: ImportOptions = {},
+): Promise<ImportResult> {
+  checkBatch(pages);
+  return db.transaction(async (tx) => {
+    const slugs = pages.map((p) => comparisonSlug(p.options.map((o) => o.name)));
+    const existing = await loadExisting(tx, slugs);
+    const result: ImportResult = { created: [], updated: [], unchanged: [], topicsCreated: 0 };
+    const toWrite: Page[] = [];
+    pages.forEach((page, index) => {
+      const slug = slugs[index] as string;
+      const before = existing.get(slug);
+      if (before === undefined) {
+        result.created.push(slug);
+        toWrite.push(page);
+      } else if (before.fingerprint !== fingerprintPage(page)) {
+        result.updated.push(slug);
+        toWrite.push(page);
+      } else {
+        result.unchanged.push(slug);
+      }
+    });
+    const topics = await upsertTopics(tx, planTopics(pages));
+    result.topicsCreated = topics.created;
+    const touched = new Set<number>();
+    for (let start = 0; start < toWrite.length; start += CHUNK_PAGES) {
+      const chunk = toWrite.slice(start, start + CHUNK_PAGES);
+      for (const id of await writeChunk(tx, chunk, topics.ids, existing)) touched.add(id);
+      options.onProgress?.(Math.min(start + CHUNK_PAGES, toWrite.length), toWrite.length);
+    }
+    await syncPageEdges(tx, [...touched]);
+    return result;
+  });
+}
