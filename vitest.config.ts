@@ -6,7 +6,7 @@ const require = createRequire(import.meta.url);
 export default defineConfig({
   resolve: {
     // One copy of graphql for the whole run, or Pothos schemas fail with "another module or realm".
-    alias: { graphql: require.resolve("graphql").replace(/index\.js$/, "index.mjs") },
+    alias: { graphql: require.resolve("graphql") },
   },
   test: {
     include: ["tests/**/*.test.ts"],

@@ -1,5 +1,4 @@
 import { boolean, doublePrecision, integer, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
-import { relationKind } from "./tables.ts";
 
 /**
  * Each topic's neighbours as seen from that topic: every edge outgoing, and every asymmetric edge
@@ -15,7 +14,8 @@ export const topicLinksView = pgTable(
     topicId: integer("topic_id").notNull(),
     neighborId: integer("neighbor_id").notNull(),
     neighborSlug: text("neighbor_slug").notNull(),
-    kind: relationKind("kind").notNull(),
+    // Text, not the enum: PGlite sends filter parameters typed as text, which an enum refuses.
+    kind: text("kind").notNull().$type<"RELATED_TO" | "COMPARED_WITH">(),
     weight: doublePrecision("weight").notNull(),
     outgoing: boolean("outgoing").notNull(),
   },

@@ -2,11 +2,12 @@ import SchemaBuilder from "@pothos/core";
 import DrizzlePlugin from "@pothos/plugin-drizzle";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
-import { type Column, getViewSelectedFields, isTable } from "drizzle-orm";
+import { type Column, getViewSelectedFields, inArray, isTable } from "drizzle-orm";
 import { getTableConfig, type PgTable, type PgView } from "drizzle-orm/pg-core";
 import { GraphQLError } from "graphql";
 import type { Db } from "../db/client.ts";
 import { type Relations, relations } from "../db/relations.ts";
+import { comparisonsTable, optionsTable, topicsTable } from "../db/tables.ts";
 
 export interface Context {
   db: Db;
@@ -26,6 +27,22 @@ function tableOrViewConfig(table: PgTable | PgView) {
   if (isTable(table)) return getTableConfig(table as PgTable);
   const columns = Object.values(getViewSelectedFields(table as PgView)) as Column[];
   return { columns, primaryKeys: [], uniqueConstraints: [] };
+}
+
+/**
+ * Every connection's `maxSize`: the plugin would silently cut a larger page down, which hides a
+ * client's mistake, so asking for more is refused instead.
+ */
+export function maxPageSize(args: { first?: number | null; last?: number | null }): number {
+  for (const name of ["first", "last"] as const) {
+    const value = args[name];
+    if (value !== null && value !== undefined && (value < 0 || value > CONNECTION_MAX_SIZE)) {
+      throw badUserInput(`${name} must be between 0 and ${CONNECTION_MAX_SIZE} (got ${value})`, {
+        argument: name,
+      });
+    }
+  }
+  return CONNECTION_MAX_SIZE;
 }
 
 export const builder = new SchemaBuilder<{
@@ -52,20 +69,27 @@ export const builder = new SchemaBuilder<{
     nodeTypeOptions: { description: "An object with a global id that `node(id:)` can fetch." },
     nodeQueryOptions: {
       args: { id: { description: "A global id." } },
+      resolve: (_root, args, _ctx, _info, resolveNode) =>
+        Promise.resolve(resolveNode(args.id)).catch(nullWhenMissing),
       description: "The object with this global id; null when it no longer exists.",
     },
     nodesQueryOptions: {
       description: `The objects with these global ids (at most ${CONNECTION_MAX_SIZE}), in order; null for ids that no longer exist.`,
       args: { ids: { description: `Global ids, at most ${CONNECTION_MAX_SIZE}.` } },
-      resolve: (_root, args, _ctx, _info, resolveNodes) => {
+      resolve: async (_root, args, ctx, _info, resolveNodes) => {
         if (args.ids.length > CONNECTION_MAX_SIZE) {
           throw badUserInput(
             `nodes takes at most ${CONNECTION_MAX_SIZE} ids (got ${args.ids.length})`,
-            {
-              argument: "ids",
-            },
+            { argument: "ids" },
           );
         }
+        // The plugin loads each type's ids as one batch that fails whole when one row is gone,
+        // so gone rows are blanked first (one cheap query per type asked for).
+        const missing = await findMissingNodes(ctx.db, args.ids);
+        const ids = args.ids as ({ typename: string; id: string } | null)[];
+        ids.forEach((id, index) => {
+          if (id !== null && missing.has(`${id.typename}:${id.id}`)) ids[index] = null;
+        });
         return resolveNodes(args.ids);
       },
     },
@@ -101,7 +125,34 @@ export const builder = new SchemaBuilder<{
   errors: { defaultTypes: [] },
 });
 
-const GLOBAL_ID = /^([A-Za-z]+):([1-9][0-9]{0,9})$/;
+/** A well-formed id of a row that is gone is not an error: `node` answers null, as Relay expects. */
+function nullWhenMissing(error: unknown): null {
+  if (error instanceof Error && /^Model \w+\(.*\) not found$/.test(error.message)) return null;
+  throw error;
+}
+
+const nodeTables = {
+  Topic: topicsTable,
+  Comparison: comparisonsTable,
+  Option: optionsTable,
+} as const;
+
+async function findMissingNodes(
+  db: Db,
+  ids: readonly { typename: string; id: string }[],
+): Promise<Set<string>> {
+  const missing = new Set<string>();
+  for (const [typename, table] of Object.entries(nodeTables)) {
+    const wanted = ids.filter((id) => id.typename === typename).map((id) => Number(id.id));
+    if (wanted.length === 0) continue;
+    const found = await db.select({ id: table.id }).from(table).where(inArray(table.id, wanted));
+    const present = new Set(found.map((row) => row.id));
+    for (const id of wanted) if (!present.has(id)) missing.add(`${typename}:${id}`);
+  }
+  return missing;
+}
+
+const GLOBAL_ID = /^(Topic|Comparison|Option):([1-9][0-9]{0,9})$/;
 
 /** Global ids are base64 of `Type:id`; anything else is the client's mistake, said plainly. */
 export function decodeGlobalId(globalID: string): { typename: string; id: string } {

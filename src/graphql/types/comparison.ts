@@ -1,6 +1,6 @@
 import { count, sql } from "drizzle-orm";
 import { comparisonsTable } from "../../db/tables.ts";
-import { badUserInput, builder } from "../builder.ts";
+import { badUserInput, builder, maxPageSize } from "../builder.ts";
 import { Option } from "./option.ts";
 import { Topic } from "./topic.ts";
 
@@ -135,6 +135,7 @@ builder.queryFields((t) => ({
   comparisons: t.drizzleConnection({
     type: "comparisonsTable",
     description: "All comparisons, ordered by slug.",
+    maxSize: maxPageSize,
     args: {
       category: t.arg.string({
         required: false,

@@ -1,7 +1,7 @@
 import { drizzleConnectionHelpers } from "@pothos/plugin-drizzle";
-import { count, sql } from "drizzle-orm";
+import { type AnyColumn, count, sql } from "drizzle-orm";
 import { topicsTable } from "../../db/tables.ts";
-import { badUserInput, builder } from "../builder.ts";
+import { badUserInput, builder, maxPageSize } from "../builder.ts";
 import { Direction, RelationKind } from "./relation-kind.ts";
 
 export const Topic = builder.drizzleNode("topicsTable", {
@@ -33,6 +33,7 @@ export const Topic = builder.drizzleNode("topicsTable", {
         "Comparisons in which this topic is an option, or a related topic of an option, ordered by slug.",
       query: { orderBy: { slug: "asc" } },
       totalCount: true,
+      maxSize: maxPageSize,
     }),
   }),
 });
@@ -53,6 +54,7 @@ const relatedArgs = builder.args((t) => ({
 
 const relatedLinks = drizzleConnectionHelpers(builder, "topicLinksView", {
   args: () => relatedArgs,
+  maxSize: maxPageSize,
   query: (args) => ({
     where: {
       ...(args.kinds?.length ? { kind: { in: args.kinds } } : {}),
@@ -138,6 +140,7 @@ builder.queryFields((t) => ({
   topics: t.drizzleConnection({
     type: "topicsTable",
     description: "All topics, ordered by slug.",
+    maxSize: maxPageSize,
     args: {
       search: t.arg.string({
         required: false,
@@ -148,13 +151,15 @@ builder.queryFields((t) => ({
       const [row] = await ctx.db
         .select({ n: count() })
         .from(topicsTable)
-        .where(args.search ? searchTopics(args.search) : undefined);
+        .where(args.search ? searchTopics(topicsTable, args.search) : undefined);
       return Number(row?.n ?? 0);
     },
     resolve: (query, _parent, args, ctx) =>
       ctx.db.query.topicsTable.findMany(
         query({
-          where: args.search ? { RAW: () => searchTopics(args.search as string) } : {},
+          where: args.search
+            ? { RAW: (topics) => searchTopics(topics, args.search as string) }
+            : {},
           orderBy: { slug: "asc" },
         }),
       ),
@@ -164,7 +169,7 @@ builder.queryFields((t) => ({
 /** The same filter as the `related` query, for its totalCount. */
 function linkFilter(args: { kinds?: readonly string[] | null; direction?: string | null }) {
   const kinds = args.kinds?.length
-    ? sql`l.kind = ANY(${sql.param([...args.kinds])}::relation_kind[])`
+    ? sql`l.kind = ANY(${sql.param([...args.kinds])}::text[])`
     : sql`true`;
   const direction =
     args.direction === "OUT"
@@ -175,9 +180,10 @@ function linkFilter(args: { kinds?: readonly string[] | null; direction?: string
   return sql`${kinds} AND ${direction}`;
 }
 
-function searchTopics(text: string) {
+/** Takes the table as the query names it: the relational builder aliases it. */
+function searchTopics(topics: { name: AnyColumn; slug: AnyColumn }, text: string) {
   if (text.length > 200)
     throw badUserInput("search must be at most 200 characters", { argument: "search" });
   const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  return sql`(${topicsTable.name} ILIKE ${pattern} OR ${topicsTable.slug} ILIKE ${pattern})`;
+  return sql`(${topics.name} ILIKE ${pattern} OR ${topics.slug} ILIKE ${pattern})`;
 }

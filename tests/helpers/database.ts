@@ -1,0 +1,84 @@
+import { randomBytes } from "node:crypto";
+import { sql } from "drizzle-orm";
+import postgres from "postgres";
+import { afterAll, beforeAll } from "vitest";
+import { type Database, openDatabase } from "../../src/db/client.ts";
+import { migrateDatabase } from "../../src/db/migrate.ts";
+
+/**
+ * The suite runs on in-process PGlite unless TEST_DATABASE_URL names a Postgres server (an admin
+ * URL such as postgres://postgres@127.0.0.1:5432/postgres). There each test file creates its own
+ * database and drops it afterwards, so files never share data and can run in parallel.
+ */
+const adminUrl = process.env.TEST_DATABASE_URL;
+
+export const testDriver: "postgres" | "pglite" = adminUrl ? "postgres" : "pglite";
+
+export interface TestDatabase extends Database {
+  /** Every statement drizzle sent since the last `resetStatements()`. */
+  statements: string[];
+  resetStatements(): void;
+  /** Empties every table, so a test starts from nothing. */
+  truncate(): Promise<void>;
+  /** A URL another process can use to open this database (Postgres only). */
+  url: string | null;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const statements: string[] = [];
+  const onQuery = (query: string) => {
+    statements.push(query);
+  };
+  let database: Database;
+  let url: string | null = null;
+  let dropDatabase = async () => {};
+  if (adminUrl) {
+    const name = `pickgraph_test_${randomBytes(6).toString("hex")}`;
+    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`CREATE DATABASE ${name}`);
+    const parsed = new URL(adminUrl);
+    parsed.pathname = `/${name}`;
+    url = parsed.toString();
+    database = await openDatabase({ driver: "postgres", url }, { onQuery, poolSize: 5 });
+    dropDatabase = async () => {
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    };
+  } else {
+    database = await openDatabase({ driver: "pglite", dataDir: null }, { onQuery });
+  }
+  await migrateDatabase(database.db);
+  statements.length = 0;
+  return {
+    ...database,
+    url,
+    statements,
+    resetStatements: () => {
+      statements.length = 0;
+    },
+    truncate: async () => {
+      await database.db.execute(
+        sql`TRUNCATE topics, topic_aliases, topic_relations, comparisons, options, option_tags RESTART IDENTITY CASCADE`,
+      );
+    },
+    close: async () => {
+      await database.close();
+      await dropDatabase();
+    },
+  };
+}
+
+/** A database for the whole test file, opened before its tests and closed (dropped) after. */
+export function useTestDatabase(): () => TestDatabase {
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+  return () => {
+    if (!database) throw new Error("the test database is opened in beforeAll");
+    return database;
+  };
+}
