@@ -1,0 +1,13 @@
+# The server image used by docker-compose.yml. Runs the TypeScript entry with tsx, as `npm start`.
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+COPY schema ./schema
+COPY seeds ./seeds
+ENV HOST=0.0.0.0 PORT=4000 NODE_ENV=production
+EXPOSE 4000
+# node itself is PID 1's child of nothing else, so SIGTERM from `docker stop` reaches the server.
+CMD ["node", "--import", "tsx", "src/main.ts"]

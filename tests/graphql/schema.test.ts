@@ -1,0 +1,41 @@
+import { readFileSync } from "node:fs";
+import {
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isObjectType,
+  isUnionType,
+} from "graphql";
+import { describe, expect, it } from "vitest";
+import { printSortedSchema, schema } from "../../src/graphql/schema.ts";
+
+describe("schema contract", () => {
+  it("matches the checked-in schema/schema.graphql (run `npm run schema:print` after a change)", () => {
+    const checkedIn = readFileSync(new URL("../../schema/schema.graphql", import.meta.url), "utf8");
+    expect(printSortedSchema()).toBe(checkedIn);
+  });
+
+  it("describes every type, field, argument and enum value", () => {
+    const missing: string[] = [];
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (type.name.startsWith("__")) continue;
+      if (["String", "Int", "Float", "Boolean", "ID"].includes(type.name)) continue;
+      if (!type.description) missing.push(type.name);
+      if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) {
+        for (const field of Object.values(type.getFields())) {
+          if (!field.description) missing.push(`${type.name}.${field.name}`);
+          for (const arg of "args" in field ? field.args : []) {
+            if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
+          }
+        }
+      }
+      if (isEnumType(type)) {
+        for (const value of type.getValues()) {
+          if (!value.description) missing.push(`${type.name}.${value.name}`);
+        }
+      }
+      if (isUnionType(type) && !type.description) missing.push(type.name);
+    }
+    expect(missing).toEqual([]);
+  });
+});
