@@ -7,6 +7,7 @@ import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Database } from "./db/client.ts";
 import type { Context } from "./graphql/builder.ts";
+import { createContext } from "./graphql/context.ts";
 import { schema } from "./graphql/schema.ts";
 
 /** Shape limits checked before a query runs; the numbers leave room for the deepest walk we document. */
@@ -63,7 +64,7 @@ export type App = YogaServerInstance<Record<string, never>, Context>;
 export function createApp({ database, logErrors = true }: AppOptions): App {
   return createYoga<Record<string, never>, Context>({
     schema,
-    context: () => ({ db: database.db }),
+    context: ({ request }) => createContext(database.db, request.headers.get("authorization")),
     graphqlEndpoint: "/graphql",
     landingPage: false,
     renderGraphiQL,

@@ -5,10 +5,12 @@ import { parseArgs } from "node:util";
 import { loadConfig } from "./config.ts";
 import { type Database, openDatabase } from "./db/client.ts";
 import { migrateDatabase } from "./db/migrate.ts";
+import { importPageTexts } from "./editing/comparisons.ts";
+import { ValidationError } from "./editing/errors.ts";
+import { createToken, listTokens, revokeToken } from "./editing/tokens.ts";
 import { exportAllComparisons, exportComparison } from "./ingest/export-pages.ts";
-import { type ImportResult, importPages } from "./ingest/import-pages.ts";
+import type { ImportResult } from "./ingest/import-pages.ts";
 import { PageFormatError } from "./ingest/page.ts";
-import { parsePages } from "./ingest/parse-page.ts";
 import { readPageFiles } from "./ingest/read-pages.ts";
 import { SEEDS_FOLDER, seedDatabase } from "./ingest/seed.ts";
 
@@ -21,6 +23,10 @@ Commands:
   export <comparison-slug>         print one comparison as a page
   export --all --out <folder>      write every comparison to <folder>/<slug>.txt
   schema:print [--check]           write schema/schema.graphql (--check: fail if it is stale)
+  token create --scope <editor|admin> [--scope …] --name <who>
+                                   create a writer token and print it (shown only this once)
+  token list                       list tokens (names, scopes, revoked or not)
+  token revoke <name>              revoke a token at once
 
 The database is DATABASE_URL (default: the embedded PGlite folder ./.data/pickgraph).`;
 
@@ -59,6 +65,55 @@ function progress(done: number, total: number): void {
   process.stderr.write(`\rwriting pages ${done}/${total}${done === total ? "\n" : ""}`);
 }
 
+async function runToken(args: string[]): Promise<void> {
+  const [action, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { scope: { type: "string", multiple: true }, name: { type: "string" } },
+  });
+  switch (action) {
+    case "create": {
+      if (!values.name) throw new UsageError("token create needs --name <who>");
+      if (!values.scope?.length)
+        throw new UsageError("token create needs --scope editor or --scope admin");
+      const name = values.name;
+      const scopes = values.scope;
+      await withDatabase(async (database) => {
+        const created = await createToken(database.db, { name, scopes });
+        console.error(
+          `Created token "${created.name}" (${created.scopes.join(", ")}). It is shown only now:`,
+        );
+        console.log(created.token);
+      });
+      return;
+    }
+    case "list":
+      await withDatabase(async (database) => {
+        const tokens = await listTokens(database.db);
+        if (tokens.length === 0) console.log("No tokens.");
+        for (const token of tokens) {
+          const state = token.revokedAt ? `revoked ${token.revokedAt}` : "active";
+          console.log(
+            `${token.name}\t${token.scopes.join(",")}\tcreated ${token.createdAt}\t${state}`,
+          );
+        }
+      });
+      return;
+    case "revoke": {
+      const [name] = positionals;
+      if (name === undefined) throw new UsageError("token revoke needs the token's name");
+      await withDatabase(async (database) => {
+        await revokeToken(database.db, name);
+        console.log(`Revoked token "${name}".`);
+      });
+      return;
+    }
+    default:
+      throw new UsageError(`unknown token command "${action ?? ""}" (create, list, revoke)`);
+  }
+}
+
 async function run(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -72,11 +127,14 @@ async function run(argv: string[]): Promise<void> {
       return;
     case "import": {
       if (rest.length === 0) throw new UsageError("import needs at least one file or folder");
-      const pages = parsePages(await readPageFiles(rest));
-      if (pages.length === 0) throw new UsageError(`no .txt pages found in ${rest.join(", ")}`);
+      const texts = await readPageFiles(rest);
+      if (texts.length === 0) throw new UsageError(`no .txt pages found in ${rest.join(", ")}`);
       await withDatabase(async (database) =>
         reportImport(
-          await importPages(database.db, pages, { onProgress: progress }),
+          await importPageTexts(database.db, "cli", texts, {
+            maxPages: Number.POSITIVE_INFINITY,
+            onProgress: progress,
+          }),
           database.location,
         ),
       );
@@ -128,6 +186,9 @@ async function run(argv: string[]): Promise<void> {
       console.log(`Wrote ${SCHEMA_FILE}.`);
       return;
     }
+    case "token":
+      await runToken(rest);
+      return;
     case undefined:
     case "help":
     case "--help":
@@ -142,6 +203,18 @@ run(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) {
     console.error(`${error.message}\n\n${USAGE}`);
     process.exit(2);
+  }
+  if (error instanceof ValidationError) {
+    // Page problems already name their file and line; other problems name their input path.
+    if (error.issues.every((issue) => issue.path[0] === "pages")) {
+      console.error(`Nothing was imported: ${error.issues.length} problem(s) found.`);
+    }
+    for (const issue of error.issues) {
+      const where =
+        issue.path[0] === "pages" || issue.path.length === 0 ? "" : `${issue.path.join(".")}: `;
+      console.error(`${where}${issue.message}`);
+    }
+    process.exit(1);
   }
   if (error instanceof PageFormatError) {
     console.error(`Nothing was imported: ${error.issues.length} problem(s) found.`);

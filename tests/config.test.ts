@@ -23,7 +23,9 @@ describe("configuration", () => {
   });
 
   it("refuses an unknown DATABASE_URL without printing its password", () => {
-    expect(() => parseDatabaseUrl("mysql://root:secret@h/db")).toThrow(/mysql:\/\/root:\*\*\*@h\/db/);
+    expect(() => parseDatabaseUrl("mysql://root:secret@h/db")).toThrow(
+      /mysql:\/\/root:\*\*\*@h\/db/,
+    );
     expect(redactUrl("postgres://u:secret@h/db")).toBe("postgres://u:***@h/db");
   });
 

@@ -37,6 +37,8 @@ export const relations = defineRelations({ ...tables, topicLinksView }, (r) => (
   },
   comparisonsTable: {
     options: r.many.optionsTable(),
+    changes: r.many.changesTable(),
+    feedback: r.many.feedbackTable(),
     pick: r.one.optionsTable({
       from: r.comparisonsTable.pickOptionId,
       to: r.optionsTable.id,
@@ -60,6 +62,19 @@ export const relations = defineRelations({ ...tables, topicLinksView }, (r) => (
     neighbor: r.one.topicsTable({
       from: r.topicLinksView.neighborId,
       to: r.topicsTable.id,
+      optional: false,
+    }),
+  },
+  changesTable: {
+    comparison: r.one.comparisonsTable({
+      from: r.changesTable.comparisonId,
+      to: r.comparisonsTable.id,
+    }),
+  },
+  feedbackTable: {
+    comparison: r.one.comparisonsTable({
+      from: r.feedbackTable.comparisonId,
+      to: r.comparisonsTable.id,
       optional: false,
     }),
   },

@@ -187,3 +187,71 @@ export const topicComparisonsView = pgView("topic_comparisons", {
   UNION
   SELECT t.topic_id, o.comparison_id FROM option_tags t JOIN options o ON o.id = t.option_id
 `);
+
+/** Bearer tokens for writers. Only a SHA-256 hash of each token is kept. */
+export const apiTokensTable = pgTable(
+  "api_tokens",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    name: text("name").notNull().unique(),
+    tokenHash: text("token_hash").notNull().unique(),
+    scopes: text("scopes").array().notNull(),
+    createdAt: timestamps.createdAt,
+    revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "string" }),
+  },
+  (t) => [
+    check("api_tokens_name_format", sql`${t.name} ~ '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$'`),
+    check("api_tokens_scopes_known", sql`${t.scopes} <@ ARRAY['editor', 'admin']::text[]`),
+    check("api_tokens_scopes_present", sql`cardinality(${t.scopes}) > 0`),
+  ],
+);
+
+/** Who changed what: one row per write, kept when the comparison itself is deleted. */
+export const changesTable = pgTable(
+  "changes",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamp("at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    /** The token name of the writer, or `cli` for the command line. */
+    actor: text("actor").notNull(),
+    /** What happened, e.g. `comparison.update`, `topic.merge`. */
+    action: text("action").notNull(),
+    comparisonId: integer("comparison_id").references(() => comparisonsTable.id, {
+      onDelete: "set null",
+    }),
+    topicId: integer("topic_id").references(() => topicsTable.id, { onDelete: "set null" }),
+    /** The slug the change was about, kept readable after a delete. */
+    subject: text("subject").notNull(),
+    /** The comparison version after the change, when it was about a comparison. */
+    version: integer("version"),
+    summary: text("summary").notNull(),
+  },
+  (t) => [
+    index("changes_comparison").on(t.comparisonId, t.id),
+    index("changes_topic").on(t.topicId, t.id),
+  ],
+);
+
+/** Public "disagree with our pick" feedback on a comparison. */
+export const feedbackTable = pgTable(
+  "feedback",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    comparisonId: integer("comparison_id")
+      .notNull()
+      .references(() => comparisonsTable.id, { onDelete: "cascade" }),
+    preferredOptionId: integer("preferred_option_id").notNull(),
+    comment: text("comment"),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [
+    // The preferred option must belong to the comparison the feedback is about.
+    foreignKey({
+      name: "feedback_option_of_comparison",
+      columns: [t.preferredOptionId, t.comparisonId],
+      foreignColumns: [optionsTable.id, optionsTable.comparisonId],
+    }).onDelete("cascade"),
+    index("feedback_comparison").on(t.comparisonId, t.preferredOptionId),
+    check("feedback_comment_length", sql`length(${t.comment}) <= 2000`),
+  ],
+);

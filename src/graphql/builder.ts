@@ -2,20 +2,39 @@ import SchemaBuilder from "@pothos/core";
 import DrizzlePlugin from "@pothos/plugin-drizzle";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import { type Column, getViewSelectedFields, inArray, isTable } from "drizzle-orm";
 import { getTableConfig, type PgTable, type PgView } from "drizzle-orm/pg-core";
 import { GraphQLError } from "graphql";
 import type { Db } from "../db/client.ts";
 import { type Relations, relations } from "../db/relations.ts";
 import { comparisonsTable, optionsTable, topicsTable } from "../db/tables.ts";
+import type { Context } from "./context.ts";
 
-export interface Context {
-  db: Db;
-}
+export type { Context } from "./context.ts";
 
 /** A client mistake: reported with code BAD_USER_INPUT, never masked. */
 export function badUserInput(message: string, details: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT", ...details } });
+}
+
+/** UNAUTHENTICATED without valid credentials, FORBIDDEN when the token lacks the scope. */
+function authorizationError(ctx: Context, field: string): GraphQLError {
+  const state = ctx.authState ?? { kind: "anonymous" };
+  if (state.kind === "anonymous") {
+    return new GraphQLError(`${field} needs an editor token: send Authorization: Bearer <token>`, {
+      extensions: { code: "UNAUTHENTICATED" },
+    });
+  }
+  if (state.kind === "invalid") {
+    return new GraphQLError(`${field} refused: ${state.reason}`, {
+      extensions: { code: "UNAUTHENTICATED" },
+    });
+  }
+  return new GraphQLError(
+    `${field} is not allowed for token "${state.viewer.tokenName}" (scopes: ${state.viewer.scopes.join(", ")})`,
+    { extensions: { code: "FORBIDDEN" } },
+  );
 }
 
 /** Page sizes of every connection: the default, and the most a client may ask for. */
@@ -48,10 +67,23 @@ export function maxPageSize(args: { first?: number | null; last?: number | null 
 export const builder = new SchemaBuilder<{
   Context: Context;
   DrizzleRelations: Relations;
+  AuthScopes: { editor: boolean; admin: boolean };
   DefaultFieldNullability: false;
 }>({
   defaultFieldNullability: false,
-  plugins: [ErrorsPlugin, RelayPlugin, DrizzlePlugin],
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, RelayPlugin, DrizzlePlugin],
+  scopeAuth: {
+    // Resolved once per request (the plugin caches it): one token lookup, however many fields.
+    authScopes: async (ctx) => {
+      const state = await ctx.auth();
+      const scopes: string[] = state.kind === "viewer" ? state.viewer.scopes : [];
+      return {
+        editor: scopes.includes("editor") || scopes.includes("admin"),
+        admin: scopes.includes("admin"),
+      };
+    },
+    unauthorizedError: (_parent, ctx, info) => authorizationError(ctx, info.fieldName),
+  },
   drizzle: {
     client: (ctx) => ctx.db,
     getTableConfig: tableOrViewConfig,

@@ -4,6 +4,12 @@ import "./types/relation-kind.ts";
 import "./types/topic.ts";
 import "./types/option.ts";
 import "./types/comparison.ts";
+import "./types/errors.ts";
+import "./types/comparison-mutations.ts";
+import "./types/topic-mutations.ts";
+import "./types/feedback.ts";
+import "./types/change.ts";
+import "./types/token.ts";
 
 /** Fields that plugins generate without a way to describe them; every field is described. */
 function describeGeneratedFields(built: GraphQLSchema): GraphQLSchema {

@@ -12,12 +12,24 @@ const comparisonWith = {
 
 type StoredComparison = Awaited<ReturnType<typeof loadComparisons>>[number];
 
-function loadComparisons(db: Db, slugs: string[] | null) {
+function loadComparisons(db: Db, filter: { slugs?: string[]; ids?: number[] }) {
   return db.query.comparisonsTable.findMany({
-    where: slugs === null ? {} : { slug: { in: slugs } },
+    where: {
+      ...(filter.slugs ? { slug: { in: filter.slugs } } : {}),
+      ...(filter.ids ? { id: { in: filter.ids } } : {}),
+    },
     orderBy: { slug: "asc" },
     with: comparisonWith,
   });
+}
+
+/** A stored comparison as the page it was imported from (or would export to), with its version. */
+export async function loadComparisonPage(
+  db: Db,
+  id: number,
+): Promise<{ slug: string; version: number; page: Omit<Page, "source"> } | null> {
+  const [row] = await loadComparisons(db, { ids: [id] });
+  return row === undefined ? null : { slug: row.slug, version: row.version, page: toPage(row) };
 }
 
 function toPage(row: StoredComparison): Omit<Page, "source"> {
@@ -44,12 +56,12 @@ function toPage(row: StoredComparison): Omit<Page, "source"> {
 
 /** The page text of one comparison, or null when no comparison has that slug. */
 export async function exportComparison(db: Db, slug: string): Promise<string | null> {
-  const [row] = await loadComparisons(db, [slug]);
+  const [row] = await loadComparisons(db, { slugs: [slug] });
   return row === undefined ? null : renderPage(toPage(row));
 }
 
 /** Every comparison as `{ slug, text }`, in slug order. */
 export async function exportAllComparisons(db: Db): Promise<{ slug: string; text: string }[]> {
-  const rows = await loadComparisons(db, null);
+  const rows = await loadComparisons(db, {});
   return rows.map((row) => ({ slug: row.slug, text: renderPage(toPage(row)) }));
 }

@@ -27,7 +27,9 @@ describe("database constraints", () => {
   });
 
   it("refuses a pick that belongs to another comparison", async () => {
-    await expect(run(sql`UPDATE comparisons SET pick_option_id = 3 WHERE id = 1`)).rejects.toThrow();
+    await expect(
+      run(sql`UPDATE comparisons SET pick_option_id = 3 WHERE id = 1`),
+    ).rejects.toThrow();
   });
 
   it("refuses the same topic twice in one comparison", async () => {

@@ -1,11 +1,5 @@
 import { readFileSync } from "node:fs";
-import {
-  isEnumType,
-  isInputObjectType,
-  isInterfaceType,
-  isObjectType,
-  isUnionType,
-} from "graphql";
+import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, isUnionType } from "graphql";
 import { describe, expect, it } from "vitest";
 import { printSortedSchema, schema } from "../../src/graphql/schema.ts";
 

@@ -58,7 +58,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
     truncate: async () => {
       await database.db.execute(
-        sql`TRUNCATE topics, topic_aliases, topic_relations, comparisons, options, option_tags RESTART IDENTITY CASCADE`,
+        sql`TRUNCATE topics, topic_aliases, topic_relations, comparisons, options, option_tags, changes, feedback, api_tokens RESTART IDENTITY CASCADE`,
       );
     },
     close: async () => {

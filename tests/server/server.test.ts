@@ -49,11 +49,15 @@ describe("npm start on the embedded database", () => {
   });
 
   it("refuses a second process on the same folder, naming the folder and the holder", async () => {
-    const second = await runScript("src/cli.ts", ["migrate"], { DATABASE_URL: `pglite://${dataDir}` });
+    const second = await runScript("src/cli.ts", ["migrate"], {
+      DATABASE_URL: `pglite://${dataDir}`,
+    });
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(dataDir);
     // The holder is the node process tsx started for src/main.ts.
-    expect(second.stderr).toMatch(/in use by process \d+ on \S+ \(since [^)]+, "[^"]*src\/main\.ts"\)/);
+    expect(second.stderr).toMatch(
+      /in use by process \d+ on \S+ \(since [^)]+, "[^"]*src\/main\.ts"\)/,
+    );
   });
 
   it("stops on SIGTERM, releases the folder, and keeps the data for the next start", async () => {

@@ -1,0 +1,42 @@
+import type { Db } from "../db/client.ts";
+import { findViewer, type Viewer } from "../editing/tokens.ts";
+
+/** What the request's credentials turned out to be; looked up at most once per request. */
+export type AuthState =
+  | { kind: "anonymous" }
+  | { kind: "invalid"; reason: string }
+  | { kind: "viewer"; viewer: Viewer };
+
+export interface Context {
+  db: Db;
+  /** Resolves the Authorization header lazily: requests that only read never touch the tokens. */
+  auth(): Promise<AuthState>;
+  /** Set once `auth()` has settled, for the synchronous authorization error messages. */
+  authState?: AuthState;
+}
+
+export function createContext(db: Db, authorization: string | null): Context {
+  let pending: Promise<AuthState> | undefined;
+  const context: Context = {
+    db,
+    auth: () => {
+      pending ??= resolveAuth(db, authorization).then((state) => {
+        context.authState = state;
+        return state;
+      });
+      return pending;
+    },
+  };
+  return context;
+}
+
+async function resolveAuth(db: Db, authorization: string | null): Promise<AuthState> {
+  if (authorization === null || authorization.trim() === "") return { kind: "anonymous" };
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match)
+    return { kind: "invalid", reason: "the Authorization header must be `Bearer <token>`" };
+  const viewer = await findViewer(db, match[1] as string);
+  return viewer
+    ? { kind: "viewer", viewer }
+    : { kind: "invalid", reason: "the token is unknown or revoked" };
+}

@@ -1,0 +1,132 @@
+import { sql } from "drizzle-orm";
+import { submitFeedback } from "../../editing/feedback.ts";
+import { builder } from "../builder.ts";
+import { Comparison } from "./comparison.ts";
+import { MUTATION_ERRORS } from "./errors.ts";
+import { Option } from "./option.ts";
+
+interface FeedbackSummary {
+  total: number;
+  agree: number;
+  byOption: { option: { id: number }; count: number }[];
+}
+
+const OptionFeedback = builder
+  .objectRef<FeedbackSummary["byOption"][number]>("OptionFeedback")
+  .implement({
+    description: "How many readers preferred one option.",
+    fields: (t) => ({
+      option: t.field({
+        type: Option,
+        description: "The option.",
+        resolve: (row) => row.option as never,
+      }),
+      count: t.exposeInt("count", { description: "Readers who preferred it." }),
+    }),
+  });
+
+const Feedback = builder.objectRef<FeedbackSummary>("FeedbackSummary").implement({
+  description: "What readers said about a comparison's pick.",
+  fields: (t) => ({
+    total: t.exposeInt("total", { description: "All feedback received." }),
+    agree: t.exposeInt("agree", { description: "Feedback preferring the current pick." }),
+    byOption: t.field({
+      type: [OptionFeedback],
+      description: "Feedback per option, in option order (options nobody preferred count 0).",
+      resolve: (summary) => summary.byOption,
+    }),
+  }),
+});
+
+builder.drizzleObjectField("comparisonsTable", "feedback", (t) =>
+  t.field({
+    type: Feedback,
+    description: 'A summary of the public "disagree with our pick" feedback.',
+    select: (_args, _ctx, nestedSelection) => ({
+      columns: { pickOptionId: true },
+      extras: {
+        feedbackCounts: (comparison) =>
+          sql<
+            Record<string, number>
+          >`(SELECT coalesce(json_object_agg(s.option_id, s.n), '{}'::json)
+            FROM (SELECT preferred_option_id AS option_id, count(*)::int AS n FROM feedback f
+                  WHERE f.comparison_id = ${comparison.id} GROUP BY 1) s)`,
+      },
+      with: { options: nestedSelection({ orderBy: { position: "asc" } }, ["byOption", "option"]) },
+    }),
+    resolve: (comparison) => {
+      const counts = comparison.feedbackCounts ?? {};
+      const byOption = comparison.options.map((option) => ({
+        option,
+        count: counts[String(option.id)] ?? 0,
+      }));
+      return {
+        total: byOption.reduce((sum, row) => sum + row.count, 0),
+        agree:
+          comparison.pickOptionId === null ? 0 : (counts[String(comparison.pickOptionId)] ?? 0),
+        byOption,
+      };
+    },
+  }),
+);
+
+const SubmitFeedbackPayload = builder
+  .objectRef<{ comparison: { id: number } }>("SubmitFeedbackPayload")
+  .implement({
+    description: "The comparison the feedback was about, with its updated summary.",
+    isTypeOf: (value) => !(value instanceof Error),
+    fields: (t) => ({
+      comparison: t.field({
+        type: Comparison,
+        description: "The comparison.",
+        resolve: (payload) => payload.comparison as never,
+      }),
+    }),
+  });
+
+builder.mutationField("submitFeedback", (t) =>
+  t.field({
+    type: SubmitFeedbackPayload,
+    description:
+      'Public "disagree with our pick" feedback: which option you prefer, and why (at most 2000 characters). Needs no token.',
+    errors: {
+      types: MUTATION_ERRORS,
+      directResult: true,
+      union: { name: "SubmitFeedbackResult", description: "The outcome of submitFeedback." },
+    },
+    args: {
+      input: t.arg({
+        required: true,
+        description: "The feedback.",
+        type: builder.inputType("SubmitFeedbackInput", {
+          description: "Which option a reader prefers, and why.",
+          fields: (f) => ({
+            comparisonId: f.globalID({
+              required: true,
+              for: [Comparison],
+              description: "The comparison.",
+            }),
+            preferredOptionId: f.globalID({
+              required: true,
+              for: [Option],
+              description: "The option the reader prefers (one of the comparison's).",
+            }),
+            comment: f.string({ required: false, description: "Why, in at most 2000 characters." }),
+          }),
+        }),
+      }),
+    },
+    resolve: async (_root, { input }, ctx) => {
+      const comparisonId = Number(input.comparisonId.id);
+      await submitFeedback(ctx.db, {
+        comparisonId,
+        preferredOptionId: Number(input.preferredOptionId.id),
+        comment: input.comment,
+      });
+      const comparison = await ctx.db.query.comparisonsTable.findFirst({
+        where: { id: comparisonId },
+      });
+      return { comparison: comparison as { id: number } };
+    },
+  }),
+);
