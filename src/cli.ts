@@ -200,6 +200,11 @@ async function run(argv: string[]): Promise<void> {
 }
 
 run(process.argv.slice(2)).catch((error: unknown) => {
+  const parseArgsError = (error as { code?: unknown }).code;
+  if (typeof parseArgsError === "string" && parseArgsError.startsWith("ERR_PARSE_ARGS")) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
   if (error instanceof UsageError) {
     console.error(`${error.message}\n\n${USAGE}`);
     process.exit(2);
@@ -219,6 +224,12 @@ run(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof PageFormatError) {
     console.error(`Nothing was imported: ${error.issues.length} problem(s) found.`);
   }
-  console.error(error instanceof Error ? error.message : error);
+  // A failed statement's message repeats the whole SQL and its parameters; the cause says why.
+  const cause = (error as { cause?: unknown }).cause;
+  if (error instanceof Error && error.name === "DrizzleQueryError" && cause instanceof Error) {
+    console.error(`The database refused the write, and nothing was written: ${cause.message}`);
+  } else {
+    console.error(error instanceof Error ? error.message : error);
+  }
   process.exit(1);
 });

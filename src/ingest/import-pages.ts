@@ -21,6 +21,9 @@ export interface ImportOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** Lengths the database enforces (see the CHECKs in src/db/tables.ts). */
+export const PAGE_LIMITS = { category: 100, name: 200, slug: 200, title: 500 } as const;
+
 /** More than this many options turns a page into a table, not a comparison. */
 export const MAX_OPTIONS = 8;
 // Keeps each statement's JSON parameter to a few megabytes on big batches.
@@ -60,12 +63,38 @@ function checkBatch(pages: Page[]): void {
       });
     }
     seen.set(slug, page.source);
+    const problem = (message: string) => issues.push({ source: page.source, line: 0, message });
     if (page.options.length > MAX_OPTIONS) {
-      issues.push({
-        source: page.source,
-        line: 0,
-        message: `expected at most ${MAX_OPTIONS} options, found ${page.options.length}`,
-      });
+      problem(`expected at most ${MAX_OPTIONS} options, found ${page.options.length}`);
+    }
+    // The database's CHECKs, said here with the page's name instead of as a failed statement.
+    if (page.category.length > PAGE_LIMITS.category) {
+      problem(
+        `the category is ${page.category.length} characters (at most ${PAGE_LIMITS.category})`,
+      );
+    }
+    for (const option of page.options) {
+      const optionSlug = slugify(option.name);
+      if (option.name.length > PAGE_LIMITS.name || optionSlug.length > PAGE_LIMITS.slug) {
+        problem(
+          `the option name "${option.name.slice(0, 40)}…" is too long (at most ${PAGE_LIMITS.name} characters and a slug of ${PAGE_LIMITS.slug})`,
+        );
+      }
+      for (const tag of option.relatedTo) {
+        if (tag.length > PAGE_LIMITS.slug) {
+          problem(
+            `the related topic "${tag.slice(0, 40)}…" is longer than ${PAGE_LIMITS.slug} characters`,
+          );
+        }
+      }
+    }
+    if (slug.length > PAGE_LIMITS.slug) {
+      problem(
+        `the option names make a comparison slug of ${slug.length} characters (at most ${PAGE_LIMITS.slug})`,
+      );
+    }
+    if (page.title.length > PAGE_LIMITS.title) {
+      problem(`the title is ${page.title.length} characters (at most ${PAGE_LIMITS.title})`);
     }
   }
   if (issues.length > 0) throw new PageFormatError(issues);
@@ -99,39 +128,51 @@ function fingerprintPage(page: Page): string {
   ]);
 }
 
+/**
+ * The stored comparisons among `slugs`, fingerprinted like fingerprintPage. One statement with one
+ * array parameter, so a batch of any size stays under the drivers' limit of 65,535 parameters.
+ */
 async function loadExisting(db: Db, slugs: string[]): Promise<Map<string, ExistingComparison>> {
-  const rows = await db.query.comparisonsTable.findMany({
-    where: { slug: { in: slugs } },
-    with: {
-      pick: { with: { topic: { columns: { slug: true } } } },
-      options: {
-        orderBy: { position: "asc" },
-        with: {
-          topic: { columns: { slug: true } },
-          tags: { orderBy: { position: "asc" }, with: { topic: { columns: { slug: true } } } },
-        },
-      },
-    },
-  });
+  const rows = await selectRows<{
+    id: number;
+    slug: string;
+    title: string;
+    category: string;
+    intro: string;
+    pick_slug: string | null;
+    pick_summary: string;
+    bottom_line: string;
+    feedback_contact: string | null;
+    options: unknown[];
+  }>(
+    db,
+    sql`
+      SELECT c.id, c.slug, c.title, c.category, c.intro, pt.slug AS pick_slug, c.pick_summary,
+        c.bottom_line, c.feedback_contact,
+        (SELECT json_agg(json_build_array(t.slug, o.name, o.summary, o.pros, o.cons, o.use_if,
+            (SELECT coalesce(json_agg(tt.slug ORDER BY ot.position), '[]'::json)
+             FROM option_tags ot JOIN topics tt ON tt.id = ot.topic_id
+             WHERE ot.option_id = o.id))
+          ORDER BY o.position)
+         FROM options o JOIN topics t ON t.id = o.topic_id
+         WHERE o.comparison_id = c.id) AS options
+      FROM comparisons c
+      LEFT JOIN options po ON po.id = c.pick_option_id
+      LEFT JOIN topics pt ON pt.id = po.topic_id
+      WHERE c.slug = ANY(${sql.param(slugs)}::text[])
+    `,
+  );
   const existing = new Map<string, ExistingComparison>();
   for (const row of rows) {
     const fingerprint = JSON.stringify([
       row.title,
       row.category,
       row.intro,
-      row.pick?.topic.slug ?? null,
-      row.pickSummary,
-      row.bottomLine,
-      row.feedbackContact,
-      row.options.map((o) => [
-        o.topic.slug,
-        o.name,
-        o.summary,
-        o.pros,
-        o.cons,
-        o.useIf,
-        o.tags.map((t) => t.topic.slug),
-      ]),
+      row.pick_slug,
+      row.pick_summary,
+      row.bottom_line,
+      row.feedback_contact,
+      row.options ?? [],
     ]);
     existing.set(row.slug, { id: row.id, slug: row.slug, fingerprint });
   }
@@ -154,11 +195,14 @@ function planTopics(pages: Page[]): PlannedTopic[] {
       }
     }
   }
-  // Options after tags: a page that names a topic beats a tag that only mentions it.
+  // Options after tags: a page that names a topic beats a tag that only mentions it. As across
+  // imports, the latest page's name wins and the first summary a topic got stays.
   for (const page of pages) {
     for (const option of page.options) {
       const slug = slugify(option.name);
-      topics.set(slug, { slug, name: option.name, summary: option.summary, provisional: false });
+      const earlier = topics.get(slug);
+      const summary = earlier && !earlier.provisional ? earlier.summary : option.summary;
+      topics.set(slug, { slug, name: option.name, summary, provisional: false });
     }
   }
   return [...topics.values()];
