@@ -46,6 +46,9 @@ export const LIMITS = {
   contact: 200,
   pagesPerImport: 1_000,
   pageText: 100_000,
+  /** The database's CHECKs on topic and comparison slugs and titles. */
+  slug: 200,
+  title: 500,
 } as const;
 
 const singleLine = (value: string | null | undefined) => !value || !/[\r\n]/.test(value);
@@ -80,6 +83,12 @@ export function comparisonPage(input: ComparisonInput): Omit<Page, "source"> {
     if (option.name.trim() !== "" && slug === null) {
       issues.add(at("name"), `"${option.name}" has no letters or digits to make a slug from`);
     }
+    if (slug !== null && slug.length > LIMITS.slug && option.name.length <= LIMITS.name) {
+      issues.add(
+        at("name"),
+        `makes a topic slug of ${slug.length} characters (at most ${LIMITS.slug}): shorten the name`,
+      );
+    }
     if (slug !== null) {
       const first = seen.get(slug);
       if (first !== undefined) {
@@ -104,12 +113,32 @@ export function comparisonPage(input: ComparisonInput): Omit<Page, "source"> {
     tags.forEach((tag, j) => {
       const tagSlug = isSlug(tag) ? tag : slugOrNull(tag);
       if (tagSlug === null) issues.add(at("relatedTo", j), `"${tag}" is not a topic slug`);
+      else if (tagSlug.length > LIMITS.slug)
+        issues.add(at("relatedTo", j), `a topic slug is at most ${LIMITS.slug} characters`);
       else if (tagSlug === slug)
         issues.add(at("relatedTo", j), "an option cannot be related to itself");
     });
     issues.text(at("useIf"), option.useIf, 1, LIMITS.useIf);
     if (!singleLine(option.useIf)) issues.add(at("useIf"), "must be one line");
   });
+  const slugs = input.options.map((o) => slugOrNull(o.name));
+  if (slugs.every((slug) => slug !== null && slug.length <= LIMITS.slug)) {
+    const length =
+      slugs.reduce((sum, slug) => sum + (slug?.length ?? 0), 0) + 4 * (slugs.length - 1);
+    if (length > LIMITS.slug) {
+      issues.add(
+        ["options"],
+        `the option names make a comparison slug of ${length} characters (at most ${LIMITS.slug}): shorten them`,
+      );
+    }
+  }
+  const title = input.options.map((o) => o.name.trim()).join(" vs ");
+  if (title.length > LIMITS.title) {
+    issues.add(
+      ["options"],
+      `the option names make a title of ${title.length} characters (at most ${LIMITS.title}): shorten them`,
+    );
+  }
   const pickSlug = slugOrNull(input.pick);
   const picked = input.options.find((o) => pickSlug !== null && slugOrNull(o.name) === pickSlug);
   if (!picked) issues.add(["pick"], `"${input.pick}" is not one of the options`);
@@ -117,7 +146,7 @@ export function comparisonPage(input: ComparisonInput): Omit<Page, "source"> {
 
   const page: Omit<Page, "source"> = {
     category: input.category.trim(),
-    title: input.options.map((o) => o.name.trim()).join(" vs "),
+    title,
     intro: input.intro.trim(),
     pick: {
       name: (picked as OptionInput).name.trim(),
@@ -166,6 +195,15 @@ async function lockComparison(db: Db, id: number, expectedVersion: number | null
   return row;
 }
 
+/**
+ * Serialises writers that are about to give a comparison this slug (create, or an update that
+ * renames): the importer upserts by slug, so two of them racing past the existence check would
+ * otherwise have the second silently overwrite the first. Held until the transaction ends.
+ */
+async function lockSlug(db: Db, slug: string): Promise<void> {
+  await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`comparison:${slug}`}, 0))`);
+}
+
 async function versionOf(db: Db, id: number): Promise<number> {
   const [row] = await selectRows<{ version: number }>(
     db,
@@ -203,6 +241,8 @@ export async function importPageTexts(
     if (t.text.length > LIMITS.pageText) {
       issues.add(["pages", i], `a page is at most ${LIMITS.pageText} characters`);
     }
+    if (t.text.includes("\u0000"))
+      issues.add(["pages", i], "a page must not contain NUL characters");
   });
   issues.throwIfAny();
   let pages: Page[];
@@ -265,6 +305,7 @@ export async function createComparison(
   const page = comparisonPage(input);
   const slug = comparisonSlug(page.options.map((o) => o.name));
   return db.transaction(async (tx) => {
+    await lockSlug(tx, slug);
     const [existing] = await selectRows<{ id: number }>(
       tx,
       sql`SELECT id FROM comparisons WHERE slug = ${slug} FOR UPDATE`,
@@ -326,7 +367,12 @@ export async function updateComparison(
     if (patch.pick !== undefined && patch.pickSummary === undefined) merged.pickSummary = null;
     const page = comparisonPage(merged);
     const slug = comparisonSlug(page.options.map((o) => o.name));
+    // The same page as stored: nothing to write. (Asking the importer instead would see a change
+    // wherever an option's name still slugifies to a topic since merged away.)
+    if (slug === locked.slug && isDeepStrictEqual(page, current.page))
+      return { id, changed: false };
     if (slug !== locked.slug) {
+      await lockSlug(tx, slug);
       const [clash] = await selectRows<{ id: number }>(
         tx,
         sql`SELECT id FROM comparisons WHERE slug = ${slug}`,
@@ -379,23 +425,36 @@ export async function setPick(
     const issues = new IssueList();
     issues.text(["bottomLine"], bottomLine, 1, LIMITS.bottomLine);
     issues.throwIfAny();
-    await tx.execute(sql`
-      UPDATE comparisons
-      SET pick_option_id = ${optionId},
-          pick_summary = (SELECT summary FROM options WHERE id = ${optionId}),
-          bottom_line = coalesce(${bottomLine ?? null}::text, bottom_line),
-          version = version + 1, updated_at = now()
-      WHERE id = ${comparisonId}
-    `);
-    await recordChanges(tx, actor, [
-      {
-        action: "comparison.setPick",
-        subject: locked.slug,
-        summary: `picked ${option.name}`,
-        comparisonId,
-        version: locked.version + 1,
-      },
-    ]);
+    // Stored trimmed, like every other text; picking the current pick again changes nothing.
+    const [updated] = await selectRows<{ version: number }>(
+      tx,
+      sql`
+      WITH next AS (
+        SELECT (SELECT summary FROM options WHERE id = ${optionId}) AS pick_summary,
+               coalesce(${bottomLine?.trim() ?? null}::text, c.bottom_line) AS bottom_line
+        FROM comparisons c WHERE c.id = ${comparisonId}
+      )
+      UPDATE comparisons c
+      SET pick_option_id = ${optionId}, pick_summary = next.pick_summary,
+          bottom_line = next.bottom_line, version = c.version + 1, updated_at = now()
+      FROM next
+      WHERE c.id = ${comparisonId}
+        AND (c.pick_option_id IS DISTINCT FROM ${optionId} OR c.pick_summary <> next.pick_summary
+             OR c.bottom_line <> next.bottom_line)
+      RETURNING c.version
+    `,
+    );
+    if (updated) {
+      await recordChanges(tx, actor, [
+        {
+          action: "comparison.setPick",
+          subject: locked.slug,
+          summary: `picked ${option.name}`,
+          comparisonId,
+          version: updated.version,
+        },
+      ]);
+    }
     return comparisonId;
   });
 }

@@ -43,15 +43,24 @@ export class IssueList {
   add(path: Issue["path"], message: string): void {
     this.issues.push({ path, message });
   }
+  /** Lengths count characters (code points), as the database's length() does. */
   text(path: Issue["path"], value: string | null | undefined, min: number, max: number): void {
     if (value === null || value === undefined) return;
-    const length = value.trim().length;
+    const length = characters(value.trim());
     if (length < min)
       this.add(path, min === 1 ? "must not be empty" : `must be at least ${min} characters`);
-    else if (value.length > max)
-      this.add(path, `must be at most ${max} characters (got ${value.length})`);
+    else if (characters(value) > max)
+      this.add(path, `must be at most ${max} characters (got ${characters(value)})`);
+    // Postgres text cannot hold a NUL character: refused here rather than by the database.
+    if (value.includes("\u0000")) this.add(path, "must not contain NUL characters");
   }
   throwIfAny(): void {
     if (this.issues.length > 0) throw new ValidationError(this.issues);
   }
+}
+
+function characters(value: string): number {
+  let count = 0;
+  for (const _ of value) count++;
+  return count;
 }

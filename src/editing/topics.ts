@@ -133,9 +133,10 @@ export async function mergeTopics(
     await tx.execute(sql`
       DELETE FROM option_tags t WHERE t.topic_id = ${from.id}
         AND EXISTS (SELECT 1 FROM option_tags u WHERE u.option_id = t.option_id AND u.topic_id = ${into.id})`);
+    await tx.execute(sql`UPDATE option_tags SET topic_id = ${into.id} WHERE topic_id = ${from.id}`);
+    // After the move: an option of either topic tagged with either one would now tag itself.
     await tx.execute(sql`DELETE FROM option_tags WHERE topic_id = ${into.id}
         AND option_id IN (SELECT id FROM options WHERE topic_id = ${into.id})`);
-    await tx.execute(sql`UPDATE option_tags SET topic_id = ${into.id} WHERE topic_id = ${from.id}`);
     // Editor edges move unless they would loop or duplicate one the survivor has.
     await tx.execute(sql`
       INSERT INTO topic_relations (from_topic_id, to_topic_id, kind, weight, source)
@@ -154,15 +155,22 @@ export async function mergeTopics(
     await tx.execute(
       sql`INSERT INTO topic_aliases (slug, topic_id) VALUES (${from.slug}, ${into.id})`,
     );
-    if (into.provisional && !from.provisional) {
-      // The duplicate had a real name; the survivor was known only from a tag.
-      await tx.execute(sql`UPDATE topics SET name = ${from.name}, provisional = false, updated_at = now()
-          WHERE id = ${into.id}`);
-    }
+    // The survivor changed (it took over the duplicate); a survivor known only from a tag takes
+    // the duplicate's real name.
+    const takeName = into.provisional && !from.provisional;
+    await tx.execute(sql`UPDATE topics SET updated_at = now(),
+          name = CASE WHEN ${takeName} THEN ${from.name} ELSE name END,
+          provisional = provisional AND NOT ${takeName}
+        WHERE id = ${into.id}`);
     await syncPageEdges(tx, [into.id, ...neighbours.map((n) => n.topic_id)]);
+    const versions = new Map<number, number>();
     if (affected.length > 0) {
-      await tx.execute(sql`UPDATE comparisons SET version = version + 1, updated_at = now()
-          WHERE id = ANY(${sql.param(affected.map((a) => a.id))}::int[])`);
+      const bumped = await selectRows<{ id: number; version: number }>(
+        tx,
+        sql`UPDATE comparisons SET version = version + 1, updated_at = now()
+          WHERE id = ANY(${sql.param(affected.map((a) => a.id))}::int[]) RETURNING id, version`,
+      );
+      for (const row of bumped) versions.set(row.id, row.version);
     }
     await recordChanges(tx, actor, [
       {
@@ -176,6 +184,7 @@ export async function mergeTopics(
         subject: a.slug,
         summary: `topic ${from.slug} merged into ${into.slug}`,
         comparisonId: a.id,
+        version: versions.get(a.id) ?? null,
       })),
     ]);
     return { id: into.id };

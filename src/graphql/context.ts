@@ -17,17 +17,18 @@ export interface Context {
 
 export function createContext(db: Db, authorization: string | null): Context {
   let pending: Promise<AuthState> | undefined;
-  const context: Context = {
+  return {
     db,
-    auth: () => {
-      pending ??= resolveAuth(db, authorization).then((state) => {
-        context.authState = state;
+    // Yoga copies this object into its own context (Object.assign), so the state is set on the
+    // object the method is called on: that is the `ctx` the authorization error messages read.
+    auth() {
+      pending ??= resolveAuth(db, authorization);
+      return pending.then((state) => {
+        if (this) this.authState = state;
         return state;
       });
-      return pending;
     },
   };
-  return context;
 }
 
 async function resolveAuth(db: Db, authorization: string | null): Promise<AuthState> {
