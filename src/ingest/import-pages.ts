@@ -106,26 +106,47 @@ interface ExistingComparison {
   fingerprint: string;
 }
 
-/** Everything an import writes for one comparison, in a form two reads can be compared by. */
-function fingerprintPage(page: Page): string {
+/**
+ * Everything an import writes for one comparison, in a form two reads can be compared by. Slugs go
+ * through `canonical`, so a page naming a topic that was merged away matches what is stored.
+ */
+function fingerprintPage(page: Page, canonical: Map<string, string>): string {
+  const topic = (slug: string) => canonical.get(slug) ?? slug;
   return JSON.stringify([
     page.title,
     page.category,
     page.intro,
-    slugify(page.pick.name),
+    topic(slugify(page.pick.name)),
     page.pick.summary,
     page.bottomLine,
     page.feedbackContact,
     page.options.map((o) => [
-      slugify(o.name),
+      topic(slugify(o.name)),
       o.name,
       o.summary,
       o.pros,
       o.cons,
       o.useIf,
-      o.relatedTo,
+      o.relatedTo.map(topic),
     ]),
   ]);
+}
+
+/** Former slugs (of merged topics) used by the pages, mapped to the slug of their survivor. */
+async function loadAliases(db: Db, pages: Page[]): Promise<Map<string, string>> {
+  const slugs = new Set<string>();
+  for (const page of pages) {
+    for (const option of page.options) {
+      slugs.add(slugify(option.name));
+      for (const tag of option.relatedTo) slugs.add(tag);
+    }
+  }
+  const rows = await selectRows<{ slug: string; canonical: string }>(
+    db,
+    sql`SELECT a.slug, t.slug AS canonical FROM topic_aliases a JOIN topics t ON t.id = a.topic_id
+        WHERE a.slug = ANY(${sql.param([...slugs])}::text[])`,
+  );
+  return new Map(rows.map((row) => [row.slug, row.canonical]));
 }
 
 /**
@@ -390,6 +411,7 @@ export async function importPages(
   return db.transaction(async (tx) => {
     const slugs = pages.map((p) => comparisonSlug(p.options.map((o) => o.name)));
     const existing = await loadExisting(tx, slugs);
+    const canonical = existing.size > 0 ? await loadAliases(tx, pages) : new Map<string, string>();
     const result: ImportResult = { created: [], updated: [], unchanged: [], topicsCreated: 0 };
     const toWrite: Page[] = [];
     pages.forEach((page, index) => {
@@ -398,7 +420,7 @@ export async function importPages(
       if (before === undefined) {
         result.created.push(slug);
         toWrite.push(page);
-      } else if (before.fingerprint !== fingerprintPage(page)) {
+      } else if (before.fingerprint !== fingerprintPage(page, canonical)) {
         result.updated.push(slug);
         toWrite.push(page);
       } else {

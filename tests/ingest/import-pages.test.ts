@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type App, createApp } from "../../src/app.ts";
 import { type Db, selectRows } from "../../src/db/client.ts";
+import { mergeTopics, upsertTopic } from "../../src/editing/topics.ts";
 import { exportAllComparisons } from "../../src/ingest/export-pages.ts";
 import { importPages } from "../../src/ingest/import-pages.ts";
 import { type Page, PageFormatError } from "../../src/ingest/page.ts";
@@ -386,6 +387,24 @@ describe("re-importing", () => {
     });
     expect(await snapshot(db)).toBe(before);
     expect((await comparison(STAFF_SLUG)).version).toBe(1);
+  });
+
+  it("sees no change in a page whose topics were merged away since it was imported", async () => {
+    const db = database().db;
+    const page = makePage([
+      { name: "Nodejs", tags: ["old-runtime-tag"] },
+      { name: "Deno", tags: ["web-servers"] },
+    ]);
+    await loadPages(db, [page]);
+    await upsertTopic(db, "test", { slug: "node-js", name: "Node.js" });
+    await mergeTopics(db, "test", { from: "nodejs", into: "node-js" });
+    await upsertTopic(db, "test", { slug: "runtimes", name: "Runtimes" });
+    await mergeTopics(db, "test", { from: "old-runtime-tag", into: "runtimes" });
+    const before = await snapshot(db);
+
+    const again = await loadPages(db, [page]);
+    expect(again.unchanged).toEqual(["nodejs-vs-deno"]);
+    expect(await snapshot(db)).toBe(before);
   });
 
   it("updates a changed page in place: same ids, version bumped, stale tags and edges gone", async () => {
