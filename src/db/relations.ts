@@ -9,6 +9,7 @@ export const relations = defineRelations({ ...tables, topicLinksView }, (r) => (
     outgoing: r.many.topicRelationsTable({ alias: "outgoing" }),
     incoming: r.many.topicRelationsTable({ alias: "incoming" }),
     links: r.many.topicLinksView({ from: r.topicsTable.id, to: r.topicLinksView.topicId }),
+    changes: r.many.changesTable({ from: r.topicsTable.id, to: r.changesTable.topicId }),
     comparisons: r.many.comparisonsTable({
       from: r.topicsTable.id.through(r.topicComparisonsView.topicId),
       to: r.comparisonsTable.id.through(r.topicComparisonsView.comparisonId),

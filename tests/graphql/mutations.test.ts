@@ -1568,3 +1568,30 @@ describe("a failing statement in the middle of a write", () => {
     expect(await snapshot()).toEqual(before);
   });
 });
+
+describe("Topic.history", () => {
+  it("lists the topic's writes, newest first, with who made them", async () => {
+    const [a, b] = names("Historic", "Survivor");
+    const upsert = `mutation ($slug: String!, $name: String!) {
+      upsertTopic(input: { slug: $slug, name: $name }) { __typename } }`;
+    await gql(upsert, { slug: slug(a as string), name: a });
+    await gql(upsert, { slug: slug(b as string), name: b }, as.other);
+    await gql(upsert, { slug: slug(b as string), name: `${b} Renamed` });
+    await gql(
+      `mutation ($from: String!, $into: String!) { mergeTopics(input: { from: $from, into: $into }) { __typename } }`,
+      { from: slug(a as string), into: slug(b as string) },
+    );
+    const { data, errors } = await gql(
+      `query ($slug: String!) { topic(slug: $slug) {
+          history(first: 2) { totalCount nodes { actor action } pageInfo { hasNextPage } } } }`,
+      { slug: slug(b as string) },
+    );
+    expect(errors).toBeUndefined();
+    expect(data?.topic.history.totalCount).toBe(4);
+    expect(data?.topic.history.nodes).toEqual([
+      { actor: "editor", action: "topic.merge" },
+      { actor: "editor", action: "topic.update" },
+    ]);
+    expect(data?.topic.history.pageInfo.hasNextPage).toBe(true);
+  });
+});

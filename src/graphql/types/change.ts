@@ -25,3 +25,13 @@ builder.drizzleObjectField("comparisonsTable", "history", (t) =>
     maxSize: maxPageSize,
   }),
 );
+
+builder.drizzleObjectField("topicsTable", "history", (t) =>
+  t.relatedConnection("changes", {
+    description:
+      "Who changed this topic (created, renamed, merged into, linked) and how, newest first.",
+    query: { orderBy: { id: "desc" } },
+    totalCount: true,
+    maxSize: maxPageSize,
+  }),
+);

@@ -9,7 +9,7 @@ import {
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { Comparison } from "./comparison.ts";
-import { MUTATION_ERRORS } from "./errors.ts";
+import { mutationErrors } from "./errors.ts";
 import { Option } from "./option.ts";
 
 builder.mutationType({
@@ -184,22 +184,13 @@ const ImportPagesPayload = builder
     }),
   });
 
-const errors = (union: string) => ({
-  types: MUTATION_ERRORS,
-  directResult: true as const,
-  union: {
-    name: union,
-    description: `The outcome of ${union.replace(/Result$/, "")}: its payload, or why nothing was written.`,
-  },
-});
-
 builder.mutationFields((t) => ({
   importPages: t.field({
     type: ImportPagesPayload,
     description:
       "Imports comparison pages (the page format) all or nothing: one bad page refuses the batch, and the error lists every bad page.",
     authScopes: { editor: true },
-    errors: errors("ImportPagesResult"),
+    errors: mutationErrors("importPages"),
     args: {
       input: t.arg({
         required: true,
@@ -240,7 +231,7 @@ builder.mutationFields((t) => ({
     type: CreateComparisonPayload,
     description: "Creates a comparison from structured content.",
     authScopes: { editor: true },
-    errors: errors("CreateComparisonResult"),
+    errors: mutationErrors("createComparison"),
     args: {
       input: t.arg({ type: CreateComparisonInput, required: true, description: "The content." }),
     },
@@ -254,7 +245,7 @@ builder.mutationFields((t) => ({
     description:
       "Changes a comparison read at `expectedVersion`; a newer version in the database is a ConflictError, never a silent overwrite.",
     authScopes: { editor: true },
-    errors: errors("UpdateComparisonResult"),
+    errors: mutationErrors("updateComparison"),
     args: {
       input: t.arg({ type: UpdateComparisonInput, required: true, description: "The change." }),
     },
@@ -280,7 +271,7 @@ builder.mutationFields((t) => ({
     description:
       "Deletes a comparison with its options and their COMPARED_WITH edges; topics other pages use stay.",
     authScopes: { editor: true },
-    errors: errors("DeleteComparisonResult"),
+    errors: mutationErrors("deleteComparison"),
     args: {
       input: t.arg({
         required: true,
@@ -309,7 +300,7 @@ builder.mutationFields((t) => ({
     type: SetPickPayload,
     description: "Makes another option of the comparison its pick.",
     authScopes: { editor: true },
-    errors: errors("SetPickResult"),
+    errors: mutationErrors("setPick"),
     args: {
       input: t.arg({
         required: true,

@@ -57,3 +57,16 @@ builder.objectType(ConflictError, {
 
 /** The error types every mutation may return. */
 export const MUTATION_ERRORS = [ValidationError, NotFoundError, ConflictError];
+
+/** A mutation's `errors` option: its payload and the error types, as the union `<Name>Result`. */
+export function mutationErrors(mutation: string) {
+  const name = `${mutation.charAt(0).toUpperCase()}${mutation.slice(1)}Result`;
+  return {
+    types: MUTATION_ERRORS,
+    directResult: true as const,
+    union: {
+      name,
+      description: `The outcome of ${mutation}: its payload, or why nothing was written.`,
+    },
+  };
+}

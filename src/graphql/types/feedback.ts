@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { submitFeedback } from "../../editing/feedback.ts";
 import { builder } from "../builder.ts";
 import { Comparison } from "./comparison.ts";
-import { MUTATION_ERRORS } from "./errors.ts";
+import { mutationErrors } from "./errors.ts";
 import { Option } from "./option.ts";
 
 interface FeedbackSummary {
@@ -89,11 +89,7 @@ builder.mutationField("submitFeedback", (t) =>
     type: SubmitFeedbackPayload,
     description:
       'Public "disagree with our pick" feedback: which option you prefer, and why (at most 2000 characters). Needs no token.',
-    errors: {
-      types: MUTATION_ERRORS,
-      directResult: true,
-      union: { name: "SubmitFeedbackResult", description: "The outcome of submitFeedback." },
-    },
+    errors: mutationErrors("submitFeedback"),
     args: {
       input: t.arg({
         required: true,

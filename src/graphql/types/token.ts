@@ -1,6 +1,6 @@
 import { createToken, listTokens, revokeToken } from "../../editing/tokens.ts";
 import { builder } from "../builder.ts";
-import { MUTATION_ERRORS } from "./errors.ts";
+import { mutationErrors } from "./errors.ts";
 
 const ApiToken = builder
   .objectRef<{ name: string; scopes: string[]; createdAt: string; revokedAt: string | null }>(
@@ -53,11 +53,7 @@ builder.mutationFields((t) => ({
     type: CreateTokenPayload,
     description: "Creates a writer token. Needs an admin token.",
     authScopes: { admin: true },
-    errors: {
-      types: MUTATION_ERRORS,
-      directResult: true,
-      union: { name: "CreateTokenResult", description: "The outcome of createToken." },
-    },
+    errors: mutationErrors("createToken"),
     args: {
       input: t.arg({
         required: true,
@@ -80,11 +76,7 @@ builder.mutationFields((t) => ({
     type: RevokeTokenPayload,
     description: "Revokes a token at once. Needs an admin token.",
     authScopes: { admin: true },
-    errors: {
-      types: MUTATION_ERRORS,
-      directResult: true,
-      union: { name: "RevokeTokenResult", description: "The outcome of revokeToken." },
-    },
+    errors: mutationErrors("revokeToken"),
     args: {
       input: t.arg({
         required: true,

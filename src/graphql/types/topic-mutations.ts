@@ -2,7 +2,7 @@ import { linkTopics, mergeTopics, unlinkTopics, upsertTopic } from "../../editin
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { actorOf } from "./comparison-mutations.ts";
-import { MUTATION_ERRORS } from "./errors.ts";
+import { mutationErrors } from "./errors.ts";
 import { Topic } from "./topic.ts";
 
 async function loadTopic(ctx: Context, id: number) {
@@ -10,15 +10,6 @@ async function loadTopic(ctx: Context, id: number) {
   if (!row) throw new Error(`topic ${id} vanished after its own write`);
   return row;
 }
-
-const errors = (union: string) => ({
-  types: MUTATION_ERRORS,
-  directResult: true as const,
-  union: {
-    name: union,
-    description: `The outcome of ${union.replace(/Result$/, "")}: its payload, or why nothing was written.`,
-  },
-});
 
 const TopicPayload = builder
   .objectRef<{ topic: { id: number }; created: boolean }>("UpsertTopicPayload")
@@ -106,7 +97,7 @@ builder.mutationFields((t) => ({
     description:
       "Creates a topic, or renames and describes an existing one (it stops being provisional).",
     authScopes: { editor: true },
-    errors: errors("UpsertTopicResult"),
+    errors: mutationErrors("upsertTopic"),
     args: {
       input: t.arg({
         required: true,
@@ -138,7 +129,7 @@ builder.mutationFields((t) => ({
     description:
       "Merges a duplicate topic into another: every option, tag, editor edge and alias moves, and the duplicate's slug keeps resolving to the survivor.",
     authScopes: { editor: true },
-    errors: errors("MergeTopicsResult"),
+    errors: mutationErrors("mergeTopics"),
     args: {
       input: t.arg({
         required: true,
@@ -165,7 +156,7 @@ builder.mutationFields((t) => ({
     description:
       "Adds a RELATED_TO edge (or sets its weight); the edge is the editor's from then on.",
     authScopes: { editor: true },
-    errors: errors("LinkTopicsResult"),
+    errors: mutationErrors("linkTopics"),
     args: { input: t.arg({ type: LinkTopicsInput, required: true, description: "The edge." }) },
     resolve: async (_root, { input }, ctx) => {
       const edge = await linkTopics(ctx.db, await actorOf(ctx), input);
@@ -181,7 +172,7 @@ builder.mutationFields((t) => ({
     description:
       "Removes an editor's RELATED_TO edge. An edge that pages assert is refused: edit the pages' tags instead.",
     authScopes: { editor: true },
-    errors: errors("UnlinkTopicsResult"),
+    errors: mutationErrors("unlinkTopics"),
     args: { input: t.arg({ type: UnlinkTopicsInput, required: true, description: "The edge." }) },
     resolve: async (_root, { input }, ctx) => {
       const edge = await unlinkTopics(ctx.db, await actorOf(ctx), input);
