@@ -4,6 +4,8 @@ import "./types/relation-kind.ts";
 import "./types/topic.ts";
 import "./types/option.ts";
 import "./types/comparison.ts";
+import "./types/subgraph.ts";
+import "./types/related-comparisons.ts";
 import "./types/errors.ts";
 import "./types/comparison-mutations.ts";
 import "./types/topic-mutations.ts";
