@@ -77,7 +77,7 @@ const Subgraph = builder.objectRef<SubgraphData>("Subgraph").implement({
     nodes: t.field({
       type: [SubgraphNode],
       description:
-        "The start topic first (depth 0), then every topic within reach, by depth, then id.",
+        "The start topic first (depth 0), then every topic within reach, by depth, then id. When `limit` bites, the kept topics are the first reached breadth-first, each topic adding its neighbours in id order.",
       resolve: (g) => g.nodes,
     }),
     edges: t.field({
