@@ -10,6 +10,7 @@ import type { Page } from "../src/ingest/page.ts";
 import { parsePages } from "../src/ingest/parse-page.ts";
 import { renderPage } from "../src/ingest/render-page.ts";
 import { comparisonSlug, slugify } from "../src/ingest/slug.ts";
+import { mulberry32 } from "./random.ts";
 
 /**
  * Import throughput: parse + importPages of a generated batch into an empty database, next to
@@ -67,18 +68,6 @@ export const DEFAULT_BENCH_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/po
 // ---------------------------------------------------------------------------------------------
 // Page generation
 
-/** mulberry32: small, fast and the same sequence on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const STEMS = (
   "cloud data stream event graph query cache queue node edge build test deploy release review " +
   "design code team lead staff product project agile lean scrum kanban sprint metric trace log " +
@@ -114,7 +103,7 @@ interface Generator {
 }
 
 function generator(seed: number): Generator {
-  const next = prng(seed);
+  const next = mulberry32(seed);
   const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
   return {
     next,

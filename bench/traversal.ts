@@ -7,6 +7,7 @@ import { type Database, type Db, openDatabase, selectRows } from "../src/db/clie
 import { migrateDatabase } from "../src/db/migrate.ts";
 import { neighborhoods, shortestPath } from "../src/graph/traversal.ts";
 import { type GeneratedGraph, generateGraph } from "./graph-generator.ts";
+import { mulberry32 } from "./random.ts";
 
 /**
  * The traversal engine against the textbook recursive CTE (both edge directions, a visited-path
@@ -541,17 +542,6 @@ function depthHistogram(depths: number[]): string {
   const counts: number[] = [];
   for (const depth of depths) counts[depth] = (counts[depth] ?? 0) + 1;
   return Array.from(counts, (count) => count ?? 0).join(",");
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function round(value: number): number {
