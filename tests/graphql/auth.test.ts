@@ -7,7 +7,7 @@ import { createComparison } from "../../src/editing/comparisons.ts";
 import { createToken } from "../../src/editing/tokens.ts";
 import { linkTopics, upsertTopic } from "../../src/editing/topics.ts";
 import { renderPage } from "../../src/ingest/render-page.ts";
-import { useTestDatabase } from "../helpers/database.ts";
+import { snapshotTables, useTestDatabase } from "../helpers/database.ts";
 import { graphql } from "../helpers/graphql.ts";
 
 // One database for the file. The refusals come first and must leave it as it was; the tests
@@ -76,31 +76,8 @@ beforeAll(async () => {
   ids.thirdOptions = data?.c.options.map((o: any) => o.id);
 });
 
-async function snapshot() {
-  const tables = [
-    "topics",
-    "topic_aliases",
-    "topic_relations",
-    "comparisons",
-    "options",
-    "option_tags",
-    "changes",
-    "feedback",
-    "api_tokens",
-  ];
-  const rows = await selectRows<{ t: string; n: number; digest: string }>(
-    database().db,
-    sql.raw(
-      tables
-        .map(
-          (t) => `SELECT '${t}' AS t, count(*)::int AS n,
-            md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS digest FROM ${t} x`,
-        )
-        .join(" UNION ALL "),
-    ),
-  );
-  return Object.fromEntries(rows.map((r) => [r.t, { rows: r.n, digest: r.digest }]));
-}
+/** Equal snapshots mean not a byte was written. */
+const snapshot = () => snapshotTables(database().db);
 
 /** Statements that looked a bearer token up (by its hash). */
 const tokenLookups = () =>

@@ -4,7 +4,7 @@ import { type App, createApp } from "../../src/app.ts";
 import { selectRows } from "../../src/db/client.ts";
 import { createToken } from "../../src/editing/tokens.ts";
 import { renderPage } from "../../src/ingest/render-page.ts";
-import { useTestDatabase } from "../helpers/database.ts";
+import { snapshotTables, useTestDatabase } from "../helpers/database.ts";
 import { graphql } from "../helpers/graphql.ts";
 
 // One database for the file; every test writes comparisons and topics with names of its own
@@ -68,36 +68,8 @@ function gql(query: string, variables: Record<string, unknown> = {}, headers = a
   return graphql(app, query, variables, headers);
 }
 
-/** Every table's row count and a digest of all its rows: equal snapshots mean not a byte moved. */
-async function snapshot() {
-  const tables = [
-    "topics",
-    "topic_aliases",
-    "topic_relations",
-    "comparisons",
-    "options",
-    "option_tags",
-    "changes",
-    "feedback",
-    "api_tokens",
-  ];
-  const rows = await selectRows<{ t: string; n: number; digest: string; updated: string | null }>(
-    database().db,
-    sql.raw(
-      tables
-        .map(
-          (t) => `SELECT '${t}' AS t, count(*)::int AS n,
-            md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS digest,
-            ${["topics", "topic_relations", "comparisons", "options"].includes(t) ? "max(x.updated_at)::text" : "NULL"} AS updated
-          FROM ${t} x`,
-        )
-        .join(" UNION ALL "),
-    ),
-  );
-  return Object.fromEntries(
-    rows.map((r) => [r.t, { rows: r.n, updated: r.updated, digest: r.digest }]),
-  );
-}
+/** Equal snapshots mean not a byte was written. */
+const snapshot = () => snapshotTables(database().db);
 
 const RESULT = `__typename
   ... on Error { message }

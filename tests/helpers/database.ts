@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { afterAll, beforeAll } from "vitest";
-import { type Database, openDatabase } from "../../src/db/client.ts";
+import { type Database, type Db, openDatabase, selectRows } from "../../src/db/client.ts";
 import { migrateDatabase } from "../../src/db/migrate.ts";
 
 /**
@@ -58,7 +58,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
     truncate: async () => {
       await database.db.execute(
-        sql`TRUNCATE topics, topic_aliases, topic_relations, comparisons, options, option_tags, changes, feedback, api_tokens RESTART IDENTITY CASCADE`,
+        sql.raw(`TRUNCATE ${ALL_TABLES.join(", ")} RESTART IDENTITY CASCADE`),
       );
     },
     close: async () => {
@@ -81,4 +81,35 @@ export function useTestDatabase(): () => TestDatabase {
     if (!database) throw new Error("the test database is opened in beforeAll");
     return database;
   };
+}
+
+const ALL_TABLES = [
+  "topics",
+  "topic_aliases",
+  "topic_relations",
+  "comparisons",
+  "options",
+  "option_tags",
+  "changes",
+  "feedback",
+  "api_tokens",
+];
+
+/**
+ * Every table's row count and a digest of all its rows (every column, timestamps included).
+ * Two equal snapshots mean not a byte was written in between.
+ */
+export async function snapshotTables(
+  db: Db,
+): Promise<Record<string, { rows: number; digest: string }>> {
+  const rows = await selectRows<{ t: string; n: number; digest: string }>(
+    db,
+    sql.raw(
+      ALL_TABLES.map(
+        (t) => `SELECT '${t}' AS t, count(*)::int AS n,
+          md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS digest FROM ${t} x`,
+      ).join(" UNION ALL "),
+    ),
+  );
+  return Object.fromEntries(rows.map((r) => [r.t, { rows: r.n, digest: r.digest }]));
 }
