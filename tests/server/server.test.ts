@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, testDriver } from "../helpers/database.ts";
 import { runScript, type Server, startServer } from "../helpers/processes.ts";
 
 // One real server on an embedded database folder, as `npm start` runs it.
@@ -77,4 +78,50 @@ describe("npm start on the embedded database", () => {
       expect(await again.stop()).toBe(0);
     }
   });
+});
+
+describe("SEED=false", () => {
+  it("starts an empty embedded database empty", async () => {
+    const dataDir = join(folder, "unseeded");
+    const empty = await startServer({ DATABASE_URL: `pglite://${dataDir}`, SEED: "false" });
+    try {
+      expect(empty.output()).not.toMatch(/Seeded/);
+      const response = await fetch(empty.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "{ comparisons { totalCount } topics { totalCount } }" }),
+      });
+      const body = (await response.json()) as any;
+      expect(body.data).toEqual({ comparisons: { totalCount: 0 }, topics: { totalCount: 0 } });
+    } finally {
+      expect(await empty.stop()).toBe(0);
+    }
+  });
+});
+
+describe("npm start on Postgres", () => {
+  // Needs a Postgres server: runs in the Postgres pass of the suite (TEST_DATABASE_URL).
+  it.runIf(testDriver === "postgres")(
+    "migrates but never seeds a shared database on its own",
+    async () => {
+      const database = await createTestDatabase();
+      try {
+        const server = await startServer({ DATABASE_URL: database.url as string });
+        try {
+          expect(server.output()).not.toMatch(/Seeded/);
+          const response = await fetch(server.url, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ query: "{ comparisons { totalCount } }" }),
+          });
+          const body = (await response.json()) as any;
+          expect(body.data.comparisons.totalCount).toBe(0);
+        } finally {
+          expect(await server.stop()).toBe(0);
+        }
+      } finally {
+        await database.close();
+      }
+    },
+  );
 });
