@@ -82,9 +82,16 @@ const CONTACT = /^Disagree\s+with\s+our\s+pick\?\s*(.*)$/;
 const TEXT_BULLET = /^(?:•|[-*](?=\s|[+-]))/;
 const LIST_BULLET = /^[•*-]\s*(.*)$/;
 const RELATED_TO = /^Related\s+to:\s*(.*)$/i;
-const ANY_USE_IF = /^Use\s+(.+?)\s+if:/;
-const WINS = /^(.+?)\s+wins$/;
-const TITLE_SEPARATOR = /(?:^|\s+)vs(?:\s+|$)/;
+// Patterns run on whitespace-collapsed text (see `collapse`): with runs of spaces left in, their
+// lazy groups backtrack quadratically, and a long line of spaces could stall the server.
+const ANY_USE_IF = /^Use (.+?) if:/;
+const WINS = /^(.+?) wins$/;
+const TITLE_SEPARATOR = /(?:^| )vs(?: |$)/;
+
+/** One space for every run of whitespace; linear, and all the patterns above need. */
+function collapse(text: string): string {
+  return text.replace(/\s+/g, " ");
+}
 
 const MARKER_TEXT = '"🧊Nice Pick"';
 const BULLET_OUTSIDE_LISTS = 'expected bullets only under "Pros" or "Cons"';
@@ -206,9 +213,9 @@ class PageParser {
       return undefined;
     }
     this.pos++;
-    const parts = titleLine.text.split(TITLE_SEPARATOR);
+    const parts = collapse(titleLine.text).split(TITLE_SEPARATOR);
     if (parts.length < 2) {
-      const hint = TITLE_SEPARATOR.test(categoryLine.text)
+      const hint = TITLE_SEPARATOR.test(collapse(categoryLine.text))
         ? ` (line ${categoryLine.no} looks like the title: is the category line missing?)`
         : "";
       this.issue(titleLine.no, `${expected}, found ${quote(titleLine.text)}${hint}`);
@@ -497,7 +504,7 @@ class PageParser {
       if (kind === "ice" || kind === "bottomLine" || kind === "contact") return;
       if (kind === "text" && this.winsName(line) !== undefined) return;
       if (kind !== "useIf") {
-        const unknown = kind === "text" ? ANY_USE_IF.exec(line.text) : null;
+        const unknown = kind === "text" ? ANY_USE_IF.exec(collapse(line.text)) : null;
         if (unknown !== null) {
           this.issue(
             line.no,
@@ -652,7 +659,7 @@ class PageParser {
 
   /** The name in a `<name> wins` line, when the line is one. */
   private winsName(line: Line): string | undefined {
-    const match = WINS.exec(line.text);
+    const match = WINS.exec(collapse(line.text));
     return match === null ? undefined : normaliseName(match[1] ?? "");
   }
 

@@ -442,3 +442,17 @@ describe("parsePages", () => {
     expect(parsePages([])).toEqual([]);
   });
 });
+
+describe("hostile input", () => {
+  // A hang guard, not a speed target: with backtracking patterns each such line took seconds.
+  it("reads lines of tens of thousands of spaces without backtracking", () => {
+    const wide = `a${" ".repeat(90_000)}b`;
+    expect(() => parsePage(`Dynamic\n\n${wide}\n`, "title.txt")).toThrow(
+      /title\.txt:3: expected a title/,
+    );
+    const body = readFileSync(new URL("../fixtures/pages/canonical.txt", import.meta.url), "utf8")
+      .replace(/^Use .*$/m, `Use ${wide} if: x`)
+      .replace(/^.* wins$/m, `${wide} wins`);
+    expect(() => parsePage(body, "verdict.txt")).toThrow(PageFormatError);
+  });
+});
