@@ -4,7 +4,9 @@ import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
-import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import { PothosValidationError } from "@pothos/core";
+import { GraphQLError } from "graphql";
+import { createYoga, maskError, type YogaServerInstance } from "graphql-yoga";
 import type { Database } from "./db/client.ts";
 import type { Context } from "./graphql/builder.ts";
 import { createContext } from "./graphql/context.ts";
@@ -52,6 +54,22 @@ query DeepWalk {
 }
 `;
 
+/**
+ * Pothos refuses some arguments itself (an id of the wrong type, a negative `first`); those are
+ * the client's mistakes and get BAD_USER_INPUT like ours. Everything else is yoga's masking.
+ */
+const codeValidationErrors: typeof maskError = (error, message, isDev) => {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  if (original instanceof PothosValidationError && error instanceof GraphQLError) {
+    return new GraphQLError(original.message, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { ...error.extensions, code: "BAD_USER_INPUT" },
+    });
+  }
+  return maskError(error, message, isDev);
+};
+
 export interface AppOptions {
   database: Database;
   /** Print unexpected errors (they are masked for clients either way). */
@@ -70,7 +88,7 @@ export function createApp({ database, logErrors = true }: AppOptions): App {
     renderGraphiQL,
     graphiql: { title: "pickgraph", defaultQuery: EXAMPLE_QUERY },
     logging: logErrors ? "warn" : false,
-    maskedErrors: true,
+    maskedErrors: { maskError: codeValidationErrors },
     plugins: [
       maxDepthPlugin({ n: QUERY_LIMITS.maxDepth, exposeLimits: true, flattenFragments: true }),
       maxAliasesPlugin({ n: QUERY_LIMITS.maxAliases, exposeLimits: true }),

@@ -64,6 +64,19 @@ export function maxPageSize(args: { first?: number | null; last?: number | null 
   return CONNECTION_MAX_SIZE;
 }
 
+/** An empty `kinds` list would follow nothing; leaving the argument out is how to ask for all. */
+export function checkKinds<Kind>(
+  kinds: readonly Kind[] | null | undefined,
+): readonly Kind[] | undefined {
+  if (kinds === null || kinds === undefined) return undefined;
+  if (kinds.length === 0) {
+    throw badUserInput("kinds must name at least one kind; leave it out to follow every kind", {
+      argument: "kinds",
+    });
+  }
+  return kinds;
+}
+
 export const builder = new SchemaBuilder<{
   Context: Context;
   DrizzleRelations: Relations;
@@ -190,7 +203,11 @@ const GLOBAL_ID = /^(Topic|Comparison|Option):([1-9][0-9]{0,9})$/;
 export function decodeGlobalId(globalID: string): { typename: string; id: string } {
   const decoded = Buffer.from(globalID, "base64").toString("utf8");
   const match = GLOBAL_ID.exec(decoded);
-  if (match === null || Buffer.from(decoded, "utf8").toString("base64") !== globalID) {
+  if (
+    match === null ||
+    Buffer.from(decoded, "utf8").toString("base64") !== globalID ||
+    Number(match[2]) > 2_147_483_647
+  ) {
     throw badUserInput(`"${globalID.slice(0, 100)}" is not a pickgraph id`, { argument: "id" });
   }
   return { typename: match[1] as string, id: match[2] as string };

@@ -270,6 +270,7 @@ describe("global ids", () => {
     ["not base64 at all", "%%%"],
     ["base64 of garbage", Buffer.from("hello").toString("base64")],
     ["a negative id", Buffer.from("Topic:-1").toString("base64")],
+    ["an id past the integer range", Buffer.from("Topic:9999999999").toString("base64")],
   ])("refuses a malformed id (%s) with BAD_USER_INPUT", async (_label, id) => {
     const { data, errors } = await graphql(app, `query ($id: ID!) { node(id: $id) { id } }`, {
       id,
@@ -315,5 +316,31 @@ describe("bad requests", () => {
   it("refuses a wrong argument type, naming it", async () => {
     const { errors } = await graphql(app, `{ comparison(slug: 42) { id } }`);
     expect(errors?.[0]?.message).toMatch(/String/);
+  });
+});
+
+describe("arguments Pothos refuses", () => {
+  it("answers an id of the wrong type with BAD_USER_INPUT", async () => {
+    const option = Buffer.from("Option:1").toString("base64");
+    const { errors } = await graphql(
+      app,
+      `mutation ($id: ID!) { submitFeedback(input: { comparisonId: $id, preferredOptionId: $id }) { __typename } }`,
+      { id: option },
+    );
+    expect(errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(errors?.[0]?.message).toContain("is not of type: Comparison");
+  });
+
+  it("answers a negative page size and an empty kinds list with BAD_USER_INPUT", async () => {
+    const negative = await graphql(app, `{ topics(first: -1) { nodes { slug } } }`);
+    expect(negative.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    const empty = await graphql(
+      app,
+      `{ topic(slug: "scrum") { related(kinds: []) { totalCount } } }`,
+    );
+    expect(empty.errors?.[0]?.extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      argument: "kinds",
+    });
   });
 });

@@ -96,6 +96,7 @@ describe("Topic.neighborhood", () => {
     ["depth", "depth: -1"],
     ["limit", "limit: 0"],
     ["limit", "limit: 100000"],
+    ["kinds", "kinds: []"],
   ])("refuses an out-of-range %s with BAD_USER_INPUT", async (argument, args) => {
     const { errors } = await graphql(
       app,

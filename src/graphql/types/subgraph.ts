@@ -14,7 +14,7 @@ import {
   shortestPath,
   TraversalArgumentError,
 } from "../../graph/traversal.ts";
-import { badUserInput, builder } from "../builder.ts";
+import { badUserInput, builder, checkKinds } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { batchLoad } from "../loaders.ts";
 import { Direction as DirectionEnum, RelationKind } from "./relation-kind.ts";
@@ -139,7 +139,7 @@ builder.drizzleObjectFields("topicsTable", (t) => ({
     resolve: (topic, args, ctx: Context) => {
       const options = {
         depth: args.depth ?? DEFAULT_DEPTH,
-        kinds: (args.kinds ?? undefined) as Kind[] | undefined,
+        kinds: checkKinds(args.kinds as Kind[] | null | undefined),
         direction: (args.direction ?? "BOTH") as Direction,
         limit: args.limit ?? DEFAULT_LIMIT,
       };
@@ -217,7 +217,7 @@ builder.queryField("path", (t) =>
       const toId = idOf(args.to, "to");
       return clientErrors(() =>
         shortestPath(ctx.db, fromId, toId, {
-          kinds: (args.kinds ?? undefined) as Kind[] | undefined,
+          kinds: checkKinds(args.kinds as Kind[] | null | undefined),
           maxDepth: args.maxDepth ?? DEFAULT_PATH_DEPTH,
           direction: (args.direction ?? "BOTH") as Direction,
         }),

@@ -1,7 +1,7 @@
 import { drizzleConnectionHelpers } from "@pothos/plugin-drizzle";
 import { type AnyColumn, count, sql } from "drizzle-orm";
 import { topicsTable } from "../../db/tables.ts";
-import { badUserInput, builder, maxPageSize } from "../builder.ts";
+import { badUserInput, builder, checkKinds, maxPageSize } from "../builder.ts";
 import { Direction, RelationKind } from "./relation-kind.ts";
 
 export const Topic = builder.drizzleNode("topicsTable", {
@@ -57,7 +57,9 @@ const relatedLinks = drizzleConnectionHelpers(builder, "topicLinksView", {
   maxSize: maxPageSize,
   query: (args) => ({
     where: {
-      ...(args.kinds?.length ? { kind: { in: args.kinds } } : {}),
+      ...(checkKinds(args.kinds)
+        ? { kind: { in: args.kinds as ("RELATED_TO" | "COMPARED_WITH")[] } }
+        : {}),
       ...(args.direction === "OUT"
         ? { OR: [{ outgoing: true }, { kind: "COMPARED_WITH" as const }] }
         : args.direction === "IN"
