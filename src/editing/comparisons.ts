@@ -180,6 +180,20 @@ export function comparisonPage(input: ComparisonInput): Omit<Page, "source"> {
   return page;
 }
 
+/** Writes one checked page; what only the importer can see (merged slugs) is a ValidationError. */
+async function writePage(db: Db, page: Omit<Page, "source">): Promise<ImportResult> {
+  try {
+    return await importPages(db, [{ ...page, source: "input" }]);
+  } catch (error) {
+    if (error instanceof PageFormatError) {
+      throw new ValidationError(
+        error.issues.map((i) => ({ path: ["options"], message: i.message })),
+      );
+    }
+    throw error;
+  }
+}
+
 async function lockComparison(db: Db, id: number, expectedVersion: number | null) {
   const [row] = await selectRows<{ slug: string; version: number }>(
     db,
@@ -311,7 +325,7 @@ export async function createComparison(
       sql`SELECT id FROM comparisons WHERE slug = ${slug} FOR UPDATE`,
     );
     if (existing) throw new ConflictError(`a comparison with the slug ${slug} already exists`);
-    await importPages(tx, [{ ...page, source: "input" }]);
+    await writePage(tx, page);
     const id = await idOfSlug(tx, slug);
     await recordChanges(tx, actor, [
       {
@@ -380,7 +394,7 @@ export async function updateComparison(
       if (clash) throw new ConflictError(`another comparison already has the slug ${slug}`);
       await tx.execute(sql`UPDATE comparisons SET slug = ${slug} WHERE id = ${id}`);
     }
-    const result = await importPages(tx, [{ ...page, source: "input" }]);
+    const result = await writePage(tx, page);
     const changed = result.updated.length > 0 || slug !== locked.slug;
     if (changed && result.updated.length === 0) {
       await tx.execute(

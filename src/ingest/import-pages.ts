@@ -100,6 +100,31 @@ function checkBatch(pages: Page[]): void {
   if (issues.length > 0) throw new PageFormatError(issues);
 }
 
+/**
+ * Two options of one page can be one topic when a slug was merged into another since the page
+ * was written: refused here, with the page's name, before the database would refuse it.
+ */
+function checkMergedTopics(pages: Page[], ids: Map<string, number>): void {
+  const issues: PageIssue[] = [];
+  for (const page of pages) {
+    const seen = new Map<number, string>();
+    for (const option of page.options) {
+      const id = ids.get(slugify(option.name));
+      if (id === undefined) continue;
+      const other = seen.get(id);
+      if (other !== undefined) {
+        issues.push({
+          source: page.source,
+          line: 0,
+          message: `the options "${other}" and "${option.name}" are one topic (one slug was merged into the other); a comparison needs distinct options`,
+        });
+      }
+      seen.set(id, option.name);
+    }
+  }
+  if (issues.length > 0) throw new PageFormatError(issues);
+}
+
 interface ExistingComparison {
   id: number;
   slug: string;
@@ -127,7 +152,8 @@ function fingerprintPage(page: Page, canonical: Map<string, string>): string {
       o.pros,
       o.cons,
       o.useIf,
-      o.relatedTo.map(topic),
+      // As written: tags merged into one another, or into the option, count once or not at all.
+      [...new Set(o.relatedTo.map(topic))].filter((tag) => tag !== topic(slugify(o.name))),
     ]),
   ]);
 }
@@ -328,7 +354,10 @@ async function writeChunk(
       pros: option.pros,
       cons: option.cons,
       use_if: option.useIf,
-      tags: option.relatedTo.map(topicId),
+      // A tag whose slug was merged into another tag, or into the option itself, is said once.
+      tags: [...new Set(option.relatedTo.map(topicId))].filter(
+        (tag) => tag !== topicId(slugify(option.name)),
+      ),
       is_pick: slugify(option.name) === slugify(page.pick.name),
     }));
   });
@@ -429,6 +458,7 @@ export async function importPages(
     });
     const topics = await upsertTopics(tx, planTopics(pages));
     result.topicsCreated = topics.created;
+    checkMergedTopics(toWrite, topics.ids);
     const touched = new Set<number>();
     for (let start = 0; start < toWrite.length; start += CHUNK_PAGES) {
       const chunk = toWrite.slice(start, start + CHUNK_PAGES);

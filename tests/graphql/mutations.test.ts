@@ -1567,3 +1567,52 @@ describe("Topic.history", () => {
     expect(data?.topic.history.pageInfo.hasNextPage).toBe(true);
   });
 });
+
+describe("writing pages that name merged-away topics", () => {
+  it("refuses two options that became one topic, and folds tags that became one", async () => {
+    const [one, two, alpha, beta] = names("Zeta One", "Zeta Two", "Alpha", "Beta");
+    const upsert = `mutation ($slug: String!, $name: String!) {
+      upsertTopic(input: { slug: $slug, name: $name }) { __typename } }`;
+    await gql(upsert, { slug: slug(one as string), name: one });
+    await gql(upsert, { slug: slug(two as string), name: two });
+    await gql(
+      `mutation ($from: String!, $into: String!) { mergeTopics(input: { from: $from, into: $into }) { __typename } }`,
+      { from: slug(one as string), into: slug(two as string) },
+    );
+    const create = `mutation ($input: CreateComparisonInput!) { createComparison(input: $input) {
+      ${RESULT} ... on CreateComparisonPayload { comparison { options { relatedTopics { slug } } } } } }`;
+    const before = await snapshot();
+    const refused = await gql(create, {
+      input: {
+        category: "Test",
+        intro: "Which?",
+        options: [
+          { name: one, summary: "First." },
+          { name: two, summary: "Second." },
+        ],
+        pick: one,
+        bottomLine: "Either.",
+      },
+    });
+    expect(refused.data?.createComparison.__typename).toBe("ValidationError");
+    expect(refused.data?.createComparison.issues[0].message).toMatch(/are one topic/);
+    expect(await snapshot()).toEqual(before);
+
+    const folded = await gql(create, {
+      input: {
+        category: "Test",
+        intro: "Which?",
+        options: [
+          { name: alpha, summary: "First.", relatedTo: [slug(one as string), slug(two as string)] },
+          { name: beta, summary: "Second." },
+        ],
+        pick: alpha,
+        bottomLine: "Either.",
+      },
+    });
+    expect(folded.data?.createComparison.__typename).toBe("CreateComparisonPayload");
+    expect(folded.data?.createComparison.comparison.options[0].relatedTopics).toEqual([
+      { slug: slug(two as string) },
+    ]);
+  });
+});
