@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { sql } from "drizzle-orm";
 import { type Db, selectRows } from "../db/client.ts";
-import { syncPageEdges } from "../graph/page-edges.ts";
+import { lockPageWrites, syncPageEdges } from "../graph/page-edges.ts";
 import { loadComparisonPage } from "../ingest/export-pages.ts";
 import { type ImportResult, importPages, MAX_OPTIONS } from "../ingest/import-pages.ts";
 import { type Page, PageFormatError } from "../ingest/page.ts";
@@ -481,6 +481,7 @@ export async function deleteComparison(
   expectedVersion: number | null,
 ): Promise<{ id: number; slug: string }> {
   return db.transaction(async (tx) => {
+    await lockPageWrites(tx);
     const locked = await lockComparison(tx, id, expectedVersion);
     const topics = await selectRows<{ topic_id: number }>(
       tx,

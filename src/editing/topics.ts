@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { type Db, selectRows } from "../db/client.ts";
-import { syncPageEdges } from "../graph/page-edges.ts";
+import { lockPageWrites, syncPageEdges } from "../graph/page-edges.ts";
 import { isSlug } from "../ingest/slug.ts";
 import { recordChanges } from "./changes.ts";
 import { IssueList, NotFoundError, ValidationError } from "./errors.ts";
@@ -97,6 +97,7 @@ export async function mergeTopics(
   input: { from: string; into: string },
 ): Promise<{ id: number }> {
   return db.transaction(async (tx) => {
+    await lockPageWrites(tx);
     const from = await topicBySlug(tx, input.from, "from");
     const into = await topicBySlug(tx, input.into, "into");
     if (from.id === into.id) {
@@ -137,7 +138,8 @@ export async function mergeTopics(
     // After the move: an option of either topic tagged with either one would now tag itself.
     await tx.execute(sql`DELETE FROM option_tags WHERE topic_id = ${into.id}
         AND option_id IN (SELECT id FROM options WHERE topic_id = ${into.id})`);
-    // Editor edges move unless they would loop or duplicate one the survivor has.
+    // Editor edges move unless they would loop or repeat an editor edge the survivor has; over
+    // a page edge of the survivor the editor's weight wins, as it does in linkTopics.
     await tx.execute(sql`
       INSERT INTO topic_relations (from_topic_id, to_topic_id, kind, weight, source)
       SELECT CASE WHEN from_topic_id = ${from.id} THEN ${into.id} ELSE from_topic_id END,
@@ -146,7 +148,9 @@ export async function mergeTopics(
       FROM topic_relations
       WHERE source = 'EDITOR' AND (from_topic_id = ${from.id} OR to_topic_id = ${from.id})
         AND NOT (from_topic_id IN (${from.id}, ${into.id}) AND to_topic_id IN (${from.id}, ${into.id}))
-      ON CONFLICT (from_topic_id, to_topic_id, kind) DO NOTHING`);
+      ON CONFLICT (from_topic_id, to_topic_id, kind)
+      DO UPDATE SET weight = EXCLUDED.weight, source = 'EDITOR', updated_at = now()
+      WHERE topic_relations.source = 'PAGE'`);
     await tx.execute(
       sql`UPDATE topic_aliases SET topic_id = ${into.id} WHERE topic_id = ${from.id}`,
     );

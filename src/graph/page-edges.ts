@@ -1,6 +1,19 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 
+// Any constant works; it only has to be the same in every pickgraph process.
+const PAGE_WRITE_LOCK = 7_201_442_020;
+
+/**
+ * Serialises every write that changes pages (imports, edits, deletes, merges) until the caller's
+ * transaction ends. Edges are rebuilt from the pages each writer can see; two writers rebuilding
+ * at once on Postgres would each miss the other's pages and leave weights or edges wrong. Writes
+ * are rare next to reads, so one lock is the simplest thing that is correct; reads never take it.
+ */
+export async function lockPageWrites(db: Db): Promise<void> {
+  await db.execute(sql`SELECT pg_advisory_xact_lock(${PAGE_WRITE_LOCK})`);
+}
+
 /**
  * Rebuilds the edges that page content implies around the given topics, inside the caller's
  * transaction: RELATED_TO from each option's topic to its tags, COMPARED_WITH both ways between
@@ -9,6 +22,7 @@ import type { Db } from "../db/client.ts";
  */
 export async function syncPageEdges(db: Db, topicIds: number[]): Promise<void> {
   if (topicIds.length === 0) return;
+  await lockPageWrites(db);
   const touched = sql`${sql.param(topicIds)}::int[]`;
   await db.execute(sql`
     DELETE FROM topic_relations

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { type Db, selectRows } from "../db/client.ts";
-import { syncPageEdges } from "../graph/page-edges.ts";
+import { lockPageWrites, syncPageEdges } from "../graph/page-edges.ts";
 import type { Page } from "./page.ts";
 import { PageFormatError, type PageIssue } from "./page.ts";
 import { comparisonSlug, slugify } from "./slug.ts";
@@ -438,6 +438,7 @@ export async function importPages(
 ): Promise<ImportResult> {
   checkBatch(pages);
   return db.transaction(async (tx) => {
+    await lockPageWrites(tx);
     const slugs = pages.map((p) => comparisonSlug(p.options.map((o) => o.name)));
     const existing = await loadExisting(tx, slugs);
     const canonical = existing.size > 0 ? await loadAliases(tx, pages) : new Map<string, string>();
