@@ -436,9 +436,18 @@ export async function setPick(
         { path: ["optionId"], message: `option ${option.name} belongs to another comparison` },
       ]);
     }
-    const issues = new IssueList();
-    issues.text(["bottomLine"], bottomLine, 1, LIMITS.bottomLine);
-    issues.throwIfAny();
+    const current = await loadComparisonPage(tx, comparisonId);
+    if (!current) throw new NotFoundError("comparison with id", String(comparisonId));
+    // The same checks as any edit, export round trip included, on the page as it will be.
+    comparisonPage({
+      category: current.page.category,
+      intro: current.page.intro,
+      options: current.page.options,
+      pick: option.name,
+      pickSummary: null,
+      bottomLine: bottomLine ?? current.page.bottomLine,
+      feedbackContact: current.page.feedbackContact,
+    });
     // Stored trimmed, like every other text; picking the current pick again changes nothing.
     const [updated] = await selectRows<{ version: number }>(
       tx,

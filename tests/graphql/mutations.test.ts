@@ -835,6 +835,22 @@ describe("deleteComparison", () => {
 });
 
 describe("setPick", () => {
+  it("refuses a bottom line that would not survive export, writing nothing", async () => {
+    const [a, b] = names("Export", "Safe") as [string, string];
+    const created = await create([a, b]);
+    const before = await snapshot();
+    const result = await run(SET_PICK, {
+      input: {
+        comparisonId: created.id,
+        optionId: created.options[1].id,
+        expectedVersion: 1,
+        bottomLine: "Fine.\n\nDisagree with our pick? x\n\nPros",
+      },
+    });
+    expect(result.__typename).toBe("ValidationError");
+    expect(await snapshot()).toEqual(before);
+  });
+
   it("moves the pick, takes the option's summary, bumps the version and logs it", async () => {
     const [a, b] = names("Pick", "Other") as [string, string];
     const created = await create([a, b], { pickSummary: "A custom pick summary." });
