@@ -185,6 +185,35 @@ describe("Comparison.relatedComparisons", () => {
     expect(paged).toEqual(all);
   });
 
+  it("pages backwards with last and before over the same order", async () => {
+    const slug = "scrum-vs-kanban";
+    const all: any = await graphql(
+      app,
+      `{ comparison(slug: "${slug}") { relatedComparisons(first: 100) { edges { cursor node { slug } } } } }`,
+    );
+    const edges = all.data.comparison.relatedComparisons.edges;
+    const tail: any = await graphql(
+      app,
+      `{ comparison(slug: "${slug}") { relatedComparisons(last: 3) {
+          totalCount edges { node { slug } } pageInfo { hasPreviousPage hasNextPage } } } }`,
+    );
+    const page = tail.data.comparison.relatedComparisons;
+    expect(page.edges.map((e: any) => e.node.slug)).toEqual(
+      edges.slice(-3).map((e: any) => e.node.slug),
+    );
+    expect(page.pageInfo).toEqual({ hasPreviousPage: edges.length > 3, hasNextPage: false });
+    expect(page.totalCount).toBe(edges.length);
+    const before: any = await graphql(
+      app,
+      `query ($before: String!) { comparison(slug: "${slug}") {
+          relatedComparisons(last: 2, before: $before) { edges { node { slug } } } } }`,
+      { before: edges[4].cursor },
+    );
+    expect(before.data.comparison.relatedComparisons.edges.map((e: any) => e.node.slug)).toEqual(
+      edges.slice(2, 4).map((e: any) => e.node.slug),
+    );
+  });
+
   it("agrees with distances between option topics computed by hand", async () => {
     const options = await selectRows<{ comparison: string; topic: string }>(
       database().db,

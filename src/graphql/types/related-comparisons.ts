@@ -2,13 +2,14 @@ import {
   DEFAULT_RELATED_DEPTH,
   MAX_RELATED_DEPTH,
   type RelatedComparison,
+  type RelatedComparisonOptions,
   relatedComparisons,
-  TraversalArgumentError,
 } from "../../graph/traversal.ts";
 import { badUserInput, builder, CONNECTION_DEFAULT_SIZE, maxPageSize } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { batchLoad } from "../loaders.ts";
 import { Comparison } from "./comparison.ts";
+import { clientErrors } from "./subgraph.ts";
 
 function encodeCursor(item: RelatedComparison): string {
   return Buffer.from(JSON.stringify([item.distance, item.slug])).toString("base64url");
@@ -46,54 +47,70 @@ builder.drizzleObjectField("comparisonsTable", "relatedComparisons", (t) =>
       resolve: async (comparison, args, ctx: Context) => {
         maxPageSize(args);
         const depth = args.depth ?? DEFAULT_RELATED_DEPTH;
-        let all: RelatedComparison[];
-        try {
-          all = await batchLoad(ctx, `related:${depth}`, comparison.id, (ids) =>
-            relatedComparisons(ctx.db, ids, { depth }),
+        const load = (name: string, options: RelatedComparisonOptions) =>
+          clientErrors(() =>
+            batchLoad(ctx, `related:${depth}:${name}`, comparison.id, (ids) =>
+              relatedComparisons(ctx.db, ids, { depth, ...options }),
+            ),
           );
-        } catch (error) {
-          if (error instanceof TraversalArgumentError) {
-            throw badUserInput(error.message, { argument: error.argument });
-          }
-          throw error;
+        // Counted only when asked for: the count needs every comparison within reach.
+        const totalCount = async () => (await load("all", {})).length;
+        const toEdge = (item: RelatedComparison) => ({
+          cursor: encodeCursor(item),
+          node: { id: item.comparisonId } as never,
+          distance: item.distance,
+        });
+        const backward =
+          (args.last !== null && args.last !== undefined) ||
+          (args.before !== null && args.before !== undefined);
+        if (!backward) {
+          // Forward pages stop the search early: one more than asked says whether more follow.
+          const first = args.first ?? CONNECTION_DEFAULT_SIZE;
+          const after = args.after ? decodeCursor(args.after, "after") : undefined;
+          const rows = await load(`first:${first}:${args.after ?? ""}`, {
+            first: first + 1,
+            ...(after ? { after } : {}),
+          });
+          const edges = rows.slice(0, first).map(toEdge);
+          return {
+            edges,
+            totalCount,
+            pageInfo: {
+              startCursor: edges[0]?.cursor ?? null,
+              endCursor: edges[edges.length - 1]?.cursor ?? null,
+              hasPreviousPage: after !== undefined,
+              hasNextPage: rows.length > first,
+            },
+          };
         }
-        let start = 0;
+        const all = await load("all", {});
         let end = all.length;
-        if (args.after) {
-          const after = decodeCursor(args.after, "after");
-          start = all.findIndex((item) => compare(item, after) > 0);
-          if (start === -1) start = all.length;
-        }
         if (args.before) {
           const before = decodeCursor(args.before, "before");
           const index = all.findIndex((item) => compare(item, before) >= 0);
           end = index === -1 ? all.length : index;
         }
+        let start = 0;
+        if (args.after) {
+          const after = decodeCursor(args.after, "after");
+          start = all.findIndex((item) => compare(item, after) > 0);
+          if (start === -1) start = all.length;
+        }
         let window = all.slice(start, Math.max(start, end));
         if (args.first !== null && args.first !== undefined) window = window.slice(0, args.first);
-        else if (args.last === null || args.last === undefined) {
-          window = window.slice(0, CONNECTION_DEFAULT_SIZE);
-        }
-        if (args.last !== null && args.last !== undefined) {
-          window = window.slice(Math.max(0, window.length - args.last));
-        }
-        const edges = window.map((item) => ({
-          cursor: encodeCursor(item),
-          node: { id: item.comparisonId } as never,
-          distance: item.distance,
-        }));
-        const firstIndex = window.length ? all.indexOf(window[0] as RelatedComparison) : start;
-        const lastIndex = window.length
-          ? all.indexOf(window[window.length - 1] as RelatedComparison)
-          : start - 1;
+        const last = args.last ?? CONNECTION_DEFAULT_SIZE;
+        const firstIndex = Math.max(0, window.length - last);
+        window = window.slice(firstIndex);
+        const edges = window.map(toEdge);
+        const lastItem = window[window.length - 1];
         return {
           edges,
-          totalCount: all.length,
+          totalCount,
           pageInfo: {
             startCursor: edges[0]?.cursor ?? null,
             endCursor: edges[edges.length - 1]?.cursor ?? null,
-            hasPreviousPage: firstIndex > 0,
-            hasNextPage: lastIndex < all.length - 1,
+            hasPreviousPage: start + firstIndex > 0,
+            hasNextPage: lastItem !== undefined && all.indexOf(lastItem) < all.length - 1,
           },
         };
       },
@@ -104,7 +121,8 @@ builder.drizzleObjectField("comparisonsTable", "relatedComparisons", (t) =>
       fields: (c) => ({
         totalCount: c.int({
           description: "How many comparisons are within `depth` hops, across all pages.",
-          resolve: (page) => (page as unknown as { totalCount: number }).totalCount,
+          resolve: (page) =>
+            (page as unknown as { totalCount: () => Promise<number> }).totalCount(),
         }),
       }),
     },

@@ -21,7 +21,7 @@ import { Direction as DirectionEnum, RelationKind } from "./relation-kind.ts";
 import { Topic } from "./topic.ts";
 
 /** Argument mistakes found by the traversal functions are the client's: BAD_USER_INPUT. */
-async function clientErrors<T>(run: () => Promise<T>): Promise<T> {
+export async function clientErrors<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
