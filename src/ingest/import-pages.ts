@@ -289,7 +289,7 @@ async function upsertTopics(
         ON CONFLICT (slug) DO NOTHING
         RETURNING id
       )
-      SELECT (SELECT count(*) FROM inserted)::int AS count, (SELECT count(*) FROM renamed)::int AS renamed_count
+      SELECT (SELECT count(*) FROM inserted)::int AS count, (SELECT count(*) FROM renamed)::int AS renamed
     `,
   );
   const slugs = planned.map((t) => t.slug);
