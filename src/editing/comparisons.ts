@@ -273,6 +273,7 @@ export async function importPageTexts(
     );
   }
   return db.transaction(async (tx) => {
+    await lockPageWrites(tx);
     let result: ImportResult;
     try {
       result = await importPages(
@@ -319,6 +320,8 @@ export async function createComparison(
   const page = comparisonPage(input);
   const slug = comparisonSlug(page.options.map((o) => o.name));
   return db.transaction(async (tx) => {
+    // Always the page-write lock first, then rows: one order everywhere, so writers never deadlock.
+    await lockPageWrites(tx);
     await lockSlug(tx, slug);
     const [existing] = await selectRows<{ id: number }>(
       tx,
@@ -361,6 +364,7 @@ export async function updateComparison(
   patch: ComparisonPatch,
 ): Promise<{ id: number; changed: boolean }> {
   return db.transaction(async (tx) => {
+    await lockPageWrites(tx);
     const locked = await lockComparison(tx, id, expectedVersion);
     const current = await loadComparisonPage(tx, id);
     if (!current) throw new NotFoundError("comparison with id", String(id));
