@@ -9,12 +9,13 @@ import { describe, expect, it } from "vitest";
  */
 const LAYERS: Record<string, string[]> = {
   config: [],
-  db: ["config", "db"],
-  ingest: ["config", "db", "graph", "ingest"],
-  graph: ["config", "db", "graph"],
-  editing: ["config", "db", "graph", "ingest", "editing"],
-  graphql: ["config", "db", "graph", "ingest", "editing", "graphql"],
-  app: ["config", "db", "graphql"],
+  logger: [],
+  db: ["config", "logger", "db"],
+  ingest: ["config", "logger", "db", "graph", "ingest"],
+  graph: ["config", "logger", "db", "graph"],
+  editing: ["config", "logger", "db", "graph", "ingest", "editing"],
+  graphql: ["config", "logger", "db", "graph", "ingest", "editing", "graphql"],
+  app: ["config", "logger", "db", "graphql"],
 };
 
 const SRC = fileURLToPath(new URL("../src", import.meta.url));
