@@ -8,7 +8,8 @@ import { exportAllComparisons } from "../../src/ingest/export-pages.ts";
 import { importPages } from "../../src/ingest/import-pages.ts";
 import { type Page, PageFormatError } from "../../src/ingest/page.ts";
 import { parsePages } from "../../src/ingest/parse-page.ts";
-import { type PageText, readPageFiles } from "../../src/ingest/read-pages.ts";
+import { parseTopicDescriptions } from "../../src/ingest/parse-topics.ts";
+import { type PageText, readPageFiles, readTopicFiles } from "../../src/ingest/read-pages.ts";
 import { renderPage } from "../../src/ingest/render-page.ts";
 import { SEEDS_FOLDER } from "../../src/ingest/seed.ts";
 import { comparisonSlug, slugify } from "../../src/ingest/slug.ts";
@@ -795,7 +796,8 @@ describe("export, then import into an empty database", () => {
       // And the second database exports the very same pages.
       expect(await exportAllComparisons(target.db), label).toEqual(exported);
     }
-  });
+    // It walks every topic of the whole corpus twice per batch.
+  }, 480_000);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -828,8 +830,12 @@ describe("seed corpus", () => {
     ]);
   });
 
-  it("tags each concept with one slug: every tag is a page's option or used at least twice", () => {
-    const optionSlugs = new Set(pages.flatMap((p) => p.options.map((o) => slugify(o.name))));
+  it("tags each concept with one slug: every tag is a page's option, a described topic or used at least twice", async () => {
+    const described = parseTopicDescriptions(await readTopicFiles([SEEDS_FOLDER]));
+    const optionSlugs = new Set([
+      ...pages.flatMap((p) => p.options.map((o) => slugify(o.name))),
+      ...described.flatMap((d) => [d.slug, ...d.aliases.map((a) => a.slug)]),
+    ]);
     const uses = new Map<string, number>();
     for (const tag of pages.flatMap((p) => p.options.flatMap((o) => o.relatedTo))) {
       uses.set(tag, (uses.get(tag) ?? 0) + 1);
