@@ -10,8 +10,9 @@ import { ValidationError } from "./editing/errors.ts";
 import { createToken, listTokens, revokeToken } from "./editing/tokens.ts";
 import { exportAllComparisons, exportComparison } from "./ingest/export-pages.ts";
 import type { ImportResult } from "./ingest/import-pages.ts";
+import type { DescriptionImportResult } from "./ingest/import-topics.ts";
 import { PageFormatError } from "./ingest/page.ts";
-import { readPageFiles } from "./ingest/read-pages.ts";
+import { readPageFiles, readTopicFiles } from "./ingest/read-pages.ts";
 import { SEEDS_FOLDER, seedDatabase } from "./ingest/seed.ts";
 
 const USAGE = `Usage: npm run cli -- <command> [arguments]
@@ -19,7 +20,8 @@ const USAGE = `Usage: npm run cli -- <command> [arguments]
 Commands:
   migrate                          apply pending migrations
   seed                             import the seed corpus (seeds/); safe to repeat
-  import <file-or-folder>...       import comparison pages (.txt); all or nothing
+  import <file-or-folder>...       import comparison pages (.txt) and topic descriptions
+                                   (.topics); all or nothing
   export <comparison-slug>         print one comparison as a page
   export --all --out <folder>      write every comparison to <folder>/<slug>.txt
   schema:print [--check]           write schema/schema.graphql (--check: fail if it is stale)
@@ -48,12 +50,23 @@ async function withDatabase<T>(run: (database: Database) => Promise<T>): Promise
   }
 }
 
-function reportImport(result: ImportResult, location: string): void {
+function reportImport(
+  result: ImportResult & { descriptions?: DescriptionImportResult | undefined },
+  location: string,
+): void {
   const line = (label: string, slugs: string[]) => {
     console.log(`${label}: ${slugs.length}`);
     if (slugs.length <= 50) for (const slug of slugs) console.log(`  ${slug}`);
   };
   console.log(`Imported into ${location}.`);
+  const described = result.descriptions;
+  if (described) {
+    line("topics described (created)", described.created);
+    line("topics described (updated)", described.updated);
+    console.log(`topics described (unchanged): ${described.unchanged.length}`);
+    line("aliases added", described.aliasesAdded);
+    if (described.folded.length > 0) line("aliases folded in", described.folded);
+  }
   line("created", result.created);
   line("updated", result.updated);
   console.log(`unchanged: ${result.unchanged.length}`);
@@ -128,12 +141,16 @@ async function run(argv: string[]): Promise<void> {
     case "import": {
       if (rest.length === 0) throw new UsageError("import needs at least one file or folder");
       const texts = await readPageFiles(rest);
-      if (texts.length === 0) throw new UsageError(`no .txt pages found in ${rest.join(", ")}`);
+      const descriptions = await readTopicFiles(rest);
+      if (texts.length === 0 && descriptions.length === 0) {
+        throw new UsageError(`no .txt pages or .topics files found in ${rest.join(", ")}`);
+      }
       await withDatabase(async (database) =>
         reportImport(
           await importPageTexts(database.db, "cli", texts, {
             maxPages: Number.POSITIVE_INFINITY,
             onProgress: progress,
+            descriptions,
           }),
           database.location,
         ),

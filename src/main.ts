@@ -16,7 +16,10 @@ async function main(): Promise<void> {
     // Only the embedded database seeds itself: a shared Postgres is seeded on purpose (`npm run seed`).
     if (database.driver === "pglite" && config.SEED && !(await hasComparisons(database.db))) {
       const seeded = await seedDatabase(database.db);
-      console.log(`Seeded ${seeded.created.length} comparisons into ${database.location}.`);
+      const described = seeded.descriptions.created.length + seeded.descriptions.updated.length;
+      console.log(
+        `Seeded ${seeded.created.length} comparisons and ${described} topic descriptions into ${database.location}.`,
+      );
     }
   } catch (error) {
     await database.close();

@@ -46,6 +46,7 @@ export const topicsTable = pgTable(
   (t) => [
     check("topics_slug_format", slugCheck("slug")),
     check("topics_name_length", sql`length(${t.name}) BETWEEN 1 AND 200`),
+    check("topics_summary_length", sql`length(${t.summary}) BETWEEN 1 AND 5000`),
   ],
 );
 
@@ -110,6 +111,8 @@ export const comparisonsTable = pgTable(
     check("comparisons_title_length", sql`length(${t.title}) BETWEEN 1 AND 500`),
     check("comparisons_category_length", sql`length(${t.category}) BETWEEN 1 AND 100`),
     check("comparisons_version_positive", sql`${t.version} >= 1`),
+    // The category filter and Query.categories compare categories case-insensitively.
+    index("comparisons_category_lower").using("btree", sql`lower(${t.category})`),
     foreignKey({
       name: "comparisons_pick_is_own_option",
       columns: [t.pickOptionId, t.id],

@@ -4,8 +4,14 @@ import { type Db, selectRows } from "../db/client.ts";
 import { lockPageWrites, syncPageEdges } from "../graph/page-edges.ts";
 import { loadComparisonPage } from "../ingest/export-pages.ts";
 import { type ImportResult, importPages, MAX_OPTIONS } from "../ingest/import-pages.ts";
+import {
+  checkAliasesAgainstPages,
+  type DescriptionImportResult,
+  importTopicDescriptions,
+} from "../ingest/import-topics.ts";
 import { type Page, PageFormatError } from "../ingest/page.ts";
 import { parsePage, parsePages } from "../ingest/parse-page.ts";
+import { parseTopicDescriptions, type TopicDescription } from "../ingest/parse-topics.ts";
 import { renderPage } from "../ingest/render-page.ts";
 import { comparisonSlug, isSlug, slugify } from "../ingest/slug.ts";
 import { type ChangeRecord, recordChanges } from "./changes.ts";
@@ -236,15 +242,47 @@ async function idOfSlug(db: Db, slug: string): Promise<number> {
 }
 
 /** Imports page texts as one batch (all or nothing) and logs each created or changed page. */
+/** History for topics a description file created or changed, and for aliases folded in. */
+async function recordDescriptionChanges(
+  db: Db,
+  actor: string,
+  described: DescriptionImportResult,
+): Promise<void> {
+  const changed = [...described.created, ...described.updated];
+  if (changed.length === 0) return;
+  const rows = await selectRows<{ id: number; slug: string }>(
+    db,
+    sql`SELECT id, slug FROM topics WHERE slug = ANY(${sql.param(changed)}::text[]) ORDER BY slug`,
+  );
+  const created = new Set(described.created);
+  await recordChanges(
+    db,
+    actor,
+    rows.map((r) => ({
+      action: created.has(r.slug) ? "topic.describe.create" : "topic.describe.update",
+      subject: r.slug,
+      summary: created.has(r.slug) ? "described a new topic" : "described the topic anew",
+      topicId: r.id,
+    })),
+  );
+}
+
 export async function importPageTexts(
   db: Db,
   actor: string,
   texts: { text: string; source: string }[],
-  options: { maxPages?: number; onProgress?: (done: number, total: number) => void } = {},
-): Promise<ImportResult> {
+  options: {
+    maxPages?: number;
+    onProgress?: (done: number, total: number) => void;
+    /** Topic description files, written first in the same transaction. */
+    descriptions?: { text: string; source: string }[];
+  } = {},
+): Promise<ImportResult & { descriptions?: DescriptionImportResult }> {
   const maxPages = options.maxPages ?? LIMITS.pagesPerImport;
   const issues = new IssueList();
-  if (texts.length === 0) issues.add(["pages"], "give at least one page");
+  if (texts.length === 0 && !options.descriptions?.length) {
+    issues.add(["pages"], "give at least one page");
+  }
   if (texts.length > maxPages) {
     issues.add(
       ["pages"],
@@ -260,8 +298,11 @@ export async function importPageTexts(
   });
   issues.throwIfAny();
   let pages: Page[];
+  let descriptions: TopicDescription[] = [];
   try {
+    descriptions = parseTopicDescriptions(options.descriptions ?? []);
     pages = parsePages(texts);
+    checkAliasesAgainstPages(descriptions, pages);
   } catch (error) {
     if (!(error instanceof PageFormatError)) throw error;
     const index = new Map(texts.map((t, i) => [t.source, i]));
@@ -274,8 +315,12 @@ export async function importPageTexts(
   }
   return db.transaction(async (tx) => {
     await lockPageWrites(tx);
-    let result: ImportResult;
+    let result: ImportResult & { descriptions?: DescriptionImportResult };
+    let described: DescriptionImportResult | undefined;
     try {
+      described =
+        descriptions.length > 0 ? await importTopicDescriptions(tx, descriptions) : undefined;
+      if (described) await recordDescriptionChanges(tx, actor, described);
       result = await importPages(
         tx,
         pages,
@@ -289,6 +334,7 @@ export async function importPageTexts(
       }
       throw error;
     }
+    if (described) result = { ...result, descriptions: described };
     const touched = [...result.created, ...result.updated];
     const rows = touched.length
       ? await selectRows<{ id: number; slug: string; version: number }>(

@@ -266,8 +266,8 @@ export interface RelatedComparisonOptions {
   depth?: number;
   /** At most this many per comparison (0 to MAX_RELATED_FIRST); all when absent. */
   first?: number;
-  /** Only the ones ordered after this (distance, slug); a cursor from an earlier page. */
-  after?: { distance: number; slug: string };
+  /** Only the ones ordered after this (score, slug); a cursor from an earlier page. */
+  after?: { score: number; slug: string };
 }
 
 export interface RelatedComparison {
@@ -275,12 +275,18 @@ export interface RelatedComparison {
   slug: string;
   /** Fewest hops from an option topic of the one to an option topic of the other. */
   distance: number;
+  /**
+   * How strongly the two are tied (higher is closer; always above 0): each topic of the other
+   * comparison (option 1, tag 0.5) within reach counts 0.5^hops / ln(1 + comparisons it is in).
+   * See the `traversal-functions-related-by-relevance` migration.
+   */
+  score: number;
 }
 
 /**
  * For each comparison, the other comparisons whose option topics lie within `depth` hops of its
- * own (both kinds, both ways), ordered by distance, then slug in byte order. One statement; a
- * comparison that does not exist gets an empty list.
+ * own (both kinds, both ways), most relevant first (by `score`, descending), then by slug in byte
+ * order. One statement; a comparison that does not exist gets an empty list.
  */
 export async function relatedComparisons(
   db: Db,
@@ -293,7 +299,9 @@ export async function relatedComparisons(
     options.first === undefined ? null : checkInteger("first", options.first, 0, MAX_RELATED_FIRST);
   const after = options.after;
   if (after) {
-    checkInteger("after.distance", after.distance, 0, MAX_RELATED_DEPTH);
+    if (typeof after.score !== "number" || !Number.isFinite(after.score) || after.score < 0) {
+      throw new TraversalArgumentError("after.score", "must be a finite number of 0 or more");
+    }
     if (typeof after.slug !== "string") {
       throw new TraversalArgumentError("after.slug", "must be a string");
     }
@@ -306,14 +314,15 @@ export async function relatedComparisons(
     related_id: number;
     slug: string;
     distance: number;
+    score: number;
   }>(
     db,
     sql`
-      SELECT r.comparison_id, r.related_id, r.slug, r.distance
+      SELECT r.comparison_id, r.related_id, r.slug, r.distance, r.score
       FROM pickgraph_related_comparisons(
         ${idsParam(ids)}, ${depth}::int, ${first}::int,
-        ${after?.distance ?? null}::int, ${after?.slug ?? null}::text) AS r
-      ORDER BY r.comparison_id, r.distance, r.slug COLLATE "C"
+        ${after?.score ?? null}::float8, ${after?.slug ?? null}::text) AS r
+      ORDER BY r.comparison_id, r.score DESC, r.slug COLLATE "C"
     `,
   );
   for (const row of rows) {
@@ -321,6 +330,7 @@ export async function relatedComparisons(
       comparisonId: row.related_id,
       slug: row.slug,
       distance: row.distance,
+      score: Number(row.score),
     });
   }
   return result;

@@ -6,6 +6,7 @@ import "./types/option.ts";
 import "./types/comparison.ts";
 import "./types/subgraph.ts";
 import "./types/related-comparisons.ts";
+import "./types/pick-conflicts.ts";
 import "./types/errors.ts";
 import "./types/comparison-mutations.ts";
 import "./types/topic-mutations.ts";

@@ -243,13 +243,12 @@ function planTopics(pages: Page[]): PlannedTopic[] {
     }
   }
   // Options after tags: a page that names a topic beats a tag that only mentions it. As across
-  // imports, the latest page's name wins and the first summary a topic got stays.
+  // imports, the latest page's name wins. An option's summary stays the option's: a topic's own
+  // summary comes only from a topic description or an editor.
   for (const page of pages) {
     for (const option of page.options) {
       const slug = slugify(option.name);
-      const earlier = topics.get(slug);
-      const summary = earlier && !earlier.provisional ? earlier.summary : option.summary;
-      topics.set(slug, { slug, name: option.name, summary, provisional: false });
+      topics.set(slug, { slug, name: option.name, summary: null, provisional: false });
     }
   }
   return [...topics.values()];
@@ -257,7 +256,8 @@ function planTopics(pages: Page[]): PlannedTopic[] {
 
 /**
  * Writes topics and returns the id of every slug. Merged-away slugs resolve to their survivor;
- * a provisional topic takes the name of the first page that names it.
+ * a provisional topic takes the name of the first page that names it. A described topic (one
+ * with its own summary, from a topic description or an editor) keeps its name.
  */
 async function upsertTopics(
   db: Db,
@@ -275,12 +275,11 @@ async function upsertTopics(
       renamed AS (
         UPDATE topics t
         SET name = i.name,
-            summary = coalesce(t.summary, i.summary),
             provisional = false,
             updated_at = now()
         FROM input i
-        WHERE i.alias_of IS NULL AND t.slug = i.slug AND NOT i.provisional
-          AND (t.provisional OR t.name <> i.name OR (t.summary IS NULL AND i.summary IS NOT NULL))
+        WHERE i.alias_of IS NULL AND t.slug = i.slug AND NOT i.provisional AND t.summary IS NULL
+          AND (t.provisional OR t.name <> i.name)
         RETURNING t.id
       ),
       inserted AS (

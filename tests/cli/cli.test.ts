@@ -466,6 +466,57 @@ describe("npm run cli -- import", () => {
   );
 });
 
+describe("npm run cli -- import of topic descriptions", () => {
+  it(
+    "imports .topics files with the pages in one transaction, logs them, and refuses bad ones by file and line",
+    async () => {
+      const ws = await workspace();
+      try {
+        const pages = join(ws.dir, "pages");
+        await writePages(pages, {
+          "cafe.txt": CAFE,
+          "topics/ops.topics":
+            "Topic: Automation\nAliases: ops-automation\nSummary: Letting machines do the\nrepetitive work.\n",
+        });
+        const first = await ws.run("import", pages);
+        expect(first.stderr).toBe("");
+        expect(first.code).toBe(0);
+        expect(first.stdout).toMatch(/^topics described \(created\): 1$/m);
+        expect(first.stdout).toMatch(/^aliases added: 1$/m);
+        expect(first.stdout).toMatch(/^created: 1$/m);
+
+        const bad = join(ws.dir, "bad.topics");
+        await writeFile(bad, "Topic: Night Work\nColour: dark\nSummary: x\n");
+        const refused = await ws.run("import", bad);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain(
+          `${bad}:2: unknown key "Colour:" (expected Topic:, Aliases: or Summary:)`,
+        );
+
+        const app = createApp({ database: await ws.open(), logErrors: false });
+        const { data, errors } = await graphql(
+          app,
+          `{ topic(slug: "ops-automation") { slug name summary provisional
+              history(first: 5) { nodes { actor action } } }
+             night: topic(slug: "night-work") { slug } }`,
+        );
+        expect(errors).toBeUndefined();
+        expect(data?.topic).toEqual({
+          slug: "automation",
+          name: "Automation",
+          summary: "Letting machines do the repetitive work.",
+          provisional: false,
+          history: { nodes: [{ actor: "cli", action: "topic.describe.create" }] },
+        });
+        expect(data?.night).toBeNull();
+      } finally {
+        await ws.dispose();
+      }
+    },
+    CLI_TIMEOUT,
+  );
+});
+
 describe("npm run cli -- export", () => {
   it(
     "prints one comparison as a page, and writes one file per comparison with --all --out",

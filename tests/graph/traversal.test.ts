@@ -44,6 +44,8 @@ interface Comparison {
   optionTopics: number[];
   /** Index into optionTopics of the pick, if any. */
   pick: number | null;
+  /** `Related to` topics of each option, by option index (none when absent). */
+  tags?: number[][];
 }
 
 /**
@@ -139,6 +141,15 @@ async function loadComparisons(database: TestDatabase, comparisons: Comparison[]
         INSERT INTO options (comparison_id, topic_id, name, position, summary)
         VALUES (${comparison.id}, ${topicId}, ${`Option ${topicId}`}, ${position}, 'Summary')
       `);
+    }
+    for (const [position, tags] of (comparison.tags ?? []).entries()) {
+      for (const [index, topicId] of tags.entries()) {
+        await database.db.execute(sql`
+          INSERT INTO option_tags (option_id, position, topic_id)
+          SELECT o.id, ${index}, ${topicId} FROM options o
+          WHERE o.comparison_id = ${comparison.id} AND o.position = ${position}
+        `);
+      }
     }
     if (comparison.pick !== null) {
       await database.db.execute(sql`
@@ -252,6 +263,13 @@ function expectedRelated(
     adjacency(graph, RELATION_KINDS, "BOTH"),
     comparison.optionTopics,
   );
+  // How many comparisons each topic takes part in, as an option or a tag.
+  const spread = new Map<number, number>();
+  for (const c of comparisons) {
+    for (const t of new Set([...c.optionTopics, ...(c.tags ?? []).flat()])) {
+      spread.set(t, (spread.get(t) ?? 0) + 1);
+    }
+  }
   const related: RelatedComparison[] = [];
   for (const other of comparisons) {
     if (other.id === comparison.id) continue;
@@ -260,12 +278,68 @@ function expectedRelated(
       .filter((d): d is number => d !== undefined);
     if (hops.length === 0) continue;
     const nearest = Math.min(...hops);
-    if (nearest <= depth)
-      related.push({ comparisonId: other.id, slug: other.slug, distance: nearest });
+    if (nearest > depth) continue;
+    // The documented score: options weigh 1, tags 0.5, halved per hop, damped by spread.
+    const membership = new Map<number, number>();
+    for (const t of (other.tags ?? []).flat()) membership.set(t, 0.5);
+    for (const t of other.optionTopics) membership.set(t, 1);
+    let score = 0;
+    for (const [t, weight] of membership) {
+      const d = distances.get(t);
+      if (d === undefined || d > depth) continue;
+      score += (weight * 0.5 ** d) / Math.log(1 + (spread.get(t) as number));
+    }
+    related.push({
+      comparisonId: other.id,
+      slug: other.slug,
+      distance: nearest,
+      score: Math.round(score * 1e6) / 1e6,
+    });
   }
-  return related.sort(
-    (a, b) => a.distance - b.distance || (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0),
-  );
+  return related.sort(byRelevance);
+}
+
+function byRelevance(a: RelatedComparison, b: RelatedComparison): number {
+  return b.score - a.score || (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0);
+}
+
+/** Same comparisons, distances and (to rounding) scores, in the engine's own documented order. */
+function expectSameRelated(
+  got: RelatedComparison[] | undefined,
+  expected: RelatedComparison[],
+  label: string,
+) {
+  expect(got, label).toBeDefined();
+  const list = got as RelatedComparison[];
+  expect([...list].sort(byRelevance), `${label}: ordered by score, then slug`).toEqual(list);
+  const byId = (items: RelatedComparison[]) =>
+    [...items].sort((a, b) => a.comparisonId - b.comparisonId);
+  const want = byId(expected);
+  const have = byId(list);
+  expect(
+    have.map((r) => [r.comparisonId, r.slug, r.distance]),
+    label,
+  ).toEqual(want.map((r) => [r.comparisonId, r.slug, r.distance]));
+  have.forEach((r, i) => {
+    expect(r.score, `${label}: score of ${r.slug}`).toBeCloseTo(want[i]?.score as number, 5);
+    expect(r.score).toBeGreaterThan(0);
+  });
+}
+
+function addTags(seed: number, graph: Graph, comparisons: Comparison[]): Comparison[] {
+  const random = mulberry32(seed);
+  return comparisons.map((c) => ({
+    ...c,
+    tags: c.optionTopics.map((own) => {
+      const tags = new Set<number>();
+      const count = Math.floor(random() * 3);
+      for (let i = 0; i < count; i++) {
+        const t = 1 + Math.floor(random() * graph.topics);
+        if (t !== own) tags.add(t);
+      }
+      return [...tags];
+    }),
+  }));
 }
 
 function randomComparisons(seed: number, graph: Graph, count: number): Comparison[] {
@@ -392,23 +466,27 @@ describe.each([11, 2024, 777])("random graph (seed %i)", (seed) => {
 
   it("related comparisons match the reference, and pages join up", async () => {
     const database = getDatabase();
-    const comparisons = randomComparisons(seed + 2, graph, 18);
+    const comparisons = addTags(seed + 5, graph, randomComparisons(seed + 2, graph, 18));
     await database.db.execute(sql`TRUNCATE comparisons, options, option_tags CASCADE`);
     await loadComparisons(database, comparisons);
     const ids = comparisons.map((c) => c.id);
     for (let depth = 0; depth <= MAX_RELATED_DEPTH; depth++) {
       const result = await relatedComparisons(database.db, [...ids, 999], { depth });
       for (const comparison of comparisons) {
-        expect(result.get(comparison.id), `comparison ${comparison.id} depth ${depth}`).toEqual(
+        expectSameRelated(
+          result.get(comparison.id),
           expectedRelated(graph, comparisons, comparison, depth),
+          `comparison ${comparison.id} depth ${depth}`,
         );
       }
       expect(result.get(999)).toEqual([]);
     }
     for (const comparison of comparisons) {
-      const expected = expectedRelated(graph, comparisons, comparison, 3);
+      const expected = (await relatedComparisons(database.db, [comparison.id], { depth: 3 })).get(
+        comparison.id,
+      );
       const paged: RelatedComparison[] = [];
-      let after: { distance: number; slug: string } | undefined;
+      let after: { score: number; slug: string } | undefined;
       for (let page = 0; page < 20; page++) {
         const result = await relatedComparisons(database.db, [comparison.id], {
           depth: 3,
@@ -420,7 +498,7 @@ describe.each([11, 2024, 777])("random graph (seed %i)", (seed) => {
         paged.push(...items);
         const last = items.at(-1);
         if (items.length < 2 || !last) break;
-        after = { distance: last.distance, slug: last.slug };
+        after = { score: last.score, slug: last.slug };
       }
       expect(paged, `comparison ${comparison.id}`).toEqual(expected);
     }

@@ -150,23 +150,21 @@ describe("Query.path", () => {
 });
 
 describe("Comparison.relatedComparisons", () => {
-  it("lists nearby comparisons by distance then slug, never itself, and pages through them", async () => {
+  it("lists nearby comparisons by score then slug, never itself, and pages through them", async () => {
     const slug = "scrum-vs-kanban";
     const { data } = await graphql(
       app,
       `query ($slug: String!) { comparison(slug: $slug) { relatedComparisons(first: 100) {
-          totalCount edges { distance node { slug } } } } }`,
+          totalCount edges { score node { slug } } } } }`,
       { slug },
     );
-    const all = data?.comparison.relatedComparisons.edges.map((e: any) => [
-      e.distance,
-      e.node.slug,
-    ]);
+    const all = data?.comparison.relatedComparisons.edges.map((e: any) => [e.score, e.node.slug]);
     expect(all.length).toBe(data?.comparison.relatedComparisons.totalCount);
-    expect(all.length).toBeGreaterThan(0);
+    expect(all.length).toBeGreaterThan(4);
     expect(all.map((e: any) => e[1])).not.toContain(slug);
-    const sorted = [...all].sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : 1));
+    const sorted = [...all].sort((a, b) => b[0] - a[0] || (a[1] < b[1] ? -1 : 1));
     expect(all).toEqual(sorted);
+    for (const [score] of all) expect(score).toBeGreaterThan(0);
 
     const paged: [number, string][] = [];
     let after: string | null = null;
@@ -174,11 +172,11 @@ describe("Comparison.relatedComparisons", () => {
       const page: any = await graphql(
         app,
         `query ($slug: String!, $after: String) { comparison(slug: $slug) {
-            relatedComparisons(first: 4, after: $after) { edges { distance node { slug } } pageInfo { hasNextPage endCursor } } } }`,
+            relatedComparisons(first: 4, after: $after) { edges { score node { slug } } pageInfo { hasNextPage endCursor } } } }`,
         { slug, after },
       );
       const connection = page.data.comparison.relatedComparisons;
-      paged.push(...connection.edges.map((e: any) => [e.distance, e.node.slug]));
+      paged.push(...connection.edges.map((e: any) => [e.score, e.node.slug]));
       if (!connection.pageInfo.hasNextPage) break;
       after = connection.pageInfo.endCursor;
     }
@@ -234,14 +232,32 @@ describe("Comparison.relatedComparisons", () => {
         const ds = topics.flatMap((t) => (reach.has(t) ? [reach.get(t) as number] : []));
         return ds.length ? [[Math.min(...ds), other] as [number, string]] : [];
       })
-      .sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : 1));
+      .sort((a, b) => (a[1] < b[1] ? -1 : 1));
     const { data } = await graphql(
       app,
       `{ comparison(slug: "${slug}") { relatedComparisons(first: 100) { edges { distance node { slug } } } } }`,
     );
     expect(
-      data?.comparison.relatedComparisons.edges.map((e: any) => [e.distance, e.node.slug]),
+      data?.comparison.relatedComparisons.edges
+        .map((e: any) => [e.distance, e.node.slug])
+        .sort((a: any, b: any) => (a[1] < b[1] ? -1 : 1)),
     ).toEqual(expected);
+  });
+
+  it("ranks career comparisons first around the reference page", async () => {
+    const { data, errors } = await graphql(
+      app,
+      `{ comparison(slug: "individual-contributor-model-vs-management-track") {
+          relatedComparisons(first: 5) { edges { score node { slug category } } } } }`,
+    );
+    expect(errors).toBeUndefined();
+    const top = data?.comparison.relatedComparisons.edges.map((e: any) => e.node);
+    expect(top).toHaveLength(5);
+    // The career pages of the corpus are filed under Career or, like the reference, Dynamic.
+    for (const node of top) expect(["Career", "Dynamic"], node.slug).toContain(node.category);
+    const slugs = top.map((node: any) => node.slug);
+    expect(slugs).toContain("staff-engineer-vs-engineering-manager");
+    expect(slugs).toContain("technical-leadership-vs-people-management");
   });
 
   it("costs a fixed number of statements across a list of comparisons", async () => {

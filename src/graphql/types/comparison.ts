@@ -1,4 +1,5 @@
-import { count, sql } from "drizzle-orm";
+import { type AnyColumn, count, sql } from "drizzle-orm";
+import { selectRows } from "../../db/client.ts";
 import { comparisonsTable } from "../../db/tables.ts";
 import { badUserInput, builder, maxPageSize } from "../builder.ts";
 import { Option } from "./option.ts";
@@ -123,7 +124,47 @@ export const Comparison = builder.drizzleNode("comparisonsTable", {
   }),
 });
 
+/** Categories compare case-insensitively; `lower(category)` is indexed (comparisons_category_lower). */
+function sameCategory(column: AnyColumn, category: string) {
+  return sql`lower(${column}) = lower(${category})`;
+}
+
+interface CategoryShape {
+  name: string;
+  count: number;
+}
+
+export const Category = builder.objectRef<CategoryShape>("Category").implement({
+  description:
+    "A category of comparisons. Categories that differ only in case are one category, named by the spelling most of its pages use.",
+  fields: (t) => ({
+    name: t.exposeString("name", {
+      description:
+        "The category as pages write it; of several spellings, the most used (then the first in byte order).",
+    }),
+    count: t.exposeInt("count", { description: "How many comparisons have this category." }),
+  }),
+});
+
 builder.queryFields((t) => ({
+  categories: t.field({
+    type: [Category],
+    description:
+      "Every category with how many comparisons it has, ordered by name case-insensitively (then byte order). One statement; there are far fewer categories than comparisons, so the list is not paged.",
+    resolve: (_root, _args, ctx) =>
+      selectRows<CategoryShape>(
+        ctx.db,
+        sql`
+          SELECT g.name, g.count FROM (
+            SELECT (array_agg(s.category ORDER BY s.n DESC, s.category COLLATE "C"))[1] AS name,
+                   sum(s.n)::int AS count
+            FROM (SELECT category, count(*) AS n FROM comparisons GROUP BY category) AS s
+            GROUP BY lower(s.category)
+          ) AS g
+          ORDER BY lower(g.name) COLLATE "C", g.name COLLATE "C"
+        `,
+      ),
+  }),
   comparison: t.drizzleField({
     type: "comparisonsTable",
     nullable: true,
@@ -139,14 +180,14 @@ builder.queryFields((t) => ({
     args: {
       category: t.arg.string({
         required: false,
-        description: "Only comparisons of this category.",
+        description: "Only comparisons of this category, compared case-insensitively.",
       }),
     },
     totalCount: async (_parent, args, ctx) => {
       const [row] = await ctx.db
         .select({ n: count() })
         .from(comparisonsTable)
-        .where(args.category ? sql`${comparisonsTable.category} = ${args.category}` : undefined);
+        .where(args.category ? sameCategory(comparisonsTable.category, args.category) : undefined);
       return Number(row?.n ?? 0);
     },
     resolve: (query, _parent, args, ctx) => {
@@ -155,7 +196,9 @@ builder.queryFields((t) => ({
       }
       return ctx.db.query.comparisonsTable.findMany(
         query({
-          where: args.category ? { category: args.category } : {},
+          where: args.category
+            ? { RAW: (comparisons) => sameCategory(comparisons.category, args.category as string) }
+            : {},
           orderBy: { slug: "asc" },
         }),
       );

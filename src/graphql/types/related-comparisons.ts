@@ -11,23 +11,31 @@ import { batchLoad } from "../loaders.ts";
 import { Comparison } from "./comparison.ts";
 import { clientErrors } from "./subgraph.ts";
 
+// The cursor is (score, slug): the order itself. JSON keeps a double exactly, and scores are
+// rounded in the database, so a cursor names its place exactly.
 function encodeCursor(item: RelatedComparison): string {
-  return Buffer.from(JSON.stringify([item.distance, item.slug])).toString("base64url");
+  return Buffer.from(JSON.stringify([item.score, item.slug])).toString("base64url");
 }
 
-function decodeCursor(cursor: string, argument: string): { distance: number; slug: string } {
+function decodeCursor(cursor: string, argument: string): { score: number; slug: string } {
   try {
-    const [distance, slug] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Number.isInteger(distance) && typeof slug === "string") return { distance, slug };
+    const [score, slug] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (
+      typeof score === "number" &&
+      Number.isFinite(score) &&
+      score >= 0 &&
+      typeof slug === "string"
+    )
+      return { score, slug };
   } catch {}
   throw badUserInput(`"${cursor.slice(0, 100)}" is not a cursor of relatedComparisons`, {
     argument,
   });
 }
 
-/** Orders like the traversal does: distance, then slug in byte order. */
-function compare(a: { distance: number; slug: string }, b: { distance: number; slug: string }) {
-  if (a.distance !== b.distance) return a.distance - b.distance;
+/** Orders like the traversal does: score descending, then slug in byte order. */
+function compare(a: { score: number; slug: string }, b: { score: number; slug: string }) {
+  if (a.score !== b.score) return b.score - a.score;
   return a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0;
 }
 
@@ -36,7 +44,7 @@ builder.drizzleObjectField("comparisonsTable", "relatedComparisons", (t) =>
     {
       type: Comparison,
       description:
-        "Other comparisons whose option topics lie within `depth` hops of this one's (RELATED_TO and COMPARED_WITH, both ways), nearest first, then by slug. Batched across parents.",
+        "Other comparisons whose option topics lie within `depth` hops of this one's (RELATED_TO and COMPARED_WITH, both ways), most relevant first (by `score`, descending), then by slug. Batched across parents.",
       args: {
         depth: t.arg.int({
           defaultValue: DEFAULT_RELATED_DEPTH,
@@ -59,6 +67,7 @@ builder.drizzleObjectField("comparisonsTable", "relatedComparisons", (t) =>
           cursor: encodeCursor(item),
           node: { id: item.comparisonId } as never,
           distance: item.distance,
+          score: item.score,
         });
         const backward =
           (args.last !== null && args.last !== undefined) ||
@@ -128,12 +137,17 @@ builder.drizzleObjectField("comparisonsTable", "relatedComparisons", (t) =>
     },
     {
       name: "RelatedComparisonEdge",
-      description: "A nearby comparison and how near it is.",
+      description: "A nearby comparison, how near it is and how strongly the two are tied.",
       fields: (e) => ({
         distance: e.int({
           description:
             "Fewest hops from an option topic of the first comparison to one of this one's.",
           resolve: (edge) => (edge as unknown as { distance: number }).distance,
+        }),
+        score: e.float({
+          description:
+            "How strongly the two comparisons are tied; higher is closer, always above 0. Every topic of this comparison (an option counts 1, a tag 0.5) within `depth` hops of the first one's options adds 0.5^hops / ln(1 + the number of comparisons that topic takes part in): shared topics count most, nearby ones more than far ones, and hubs less than rare topics. Rounded to 6 decimals.",
+          resolve: (edge) => (edge as unknown as { score: number }).score,
         }),
       }),
     },

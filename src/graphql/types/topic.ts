@@ -16,7 +16,8 @@ export const Topic = builder.drizzleNode("topicsTable", {
     name: t.exposeString("name", { description: "Display name, e.g. `Technical Leadership`." }),
     summary: t.exposeString("summary", {
       nullable: true,
-      description: "A short description of the topic, when a page or an editor gave one.",
+      description:
+        "The topic's own description, from a topic description file (docs/topic-descriptions.md) or an editor; null when it has none. Never an option's text: that is `Option.summary`.",
     }),
     provisional: t.exposeBoolean("provisional", {
       description:

@@ -1,0 +1,2 @@
+CREATE INDEX "comparisons_category_lower" ON "comparisons" (lower("category"));--> statement-breakpoint
+ALTER TABLE "topics" ADD CONSTRAINT "topics_summary_length" CHECK (length("summary") BETWEEN 1 AND 5000);
