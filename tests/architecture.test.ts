@@ -13,8 +13,9 @@ const LAYERS: Record<string, string[]> = {
   db: ["config", "logger", "db"],
   ingest: ["config", "logger", "db", "graph", "ingest"],
   graph: ["config", "logger", "db", "graph"],
+  search: ["config", "logger", "db", "graph", "ingest", "search"],
   editing: ["config", "logger", "db", "graph", "ingest", "editing"],
-  graphql: ["config", "logger", "db", "graph", "ingest", "editing", "graphql"],
+  graphql: ["config", "logger", "db", "graph", "ingest", "search", "editing", "graphql"],
   app: ["config", "logger", "db", "graphql"],
 };
 
