@@ -62,11 +62,14 @@ export function parseSearchQuery(input: string): SearchQuery | null {
       `query must be at most ${MAX_QUERY_LENGTH} characters (got ${input.length})`,
     );
   }
+  // Nothing but punctuation (`?!`, `#`, `&|`): a valid question whose answer is empty. Symbols
+  // only mean words next to a name (`c#` → c sharp), never alone.
+  if (!/[\p{L}\p{N}]/u.test(text)) return null;
   let slug: string;
   try {
     slug = slugify(text);
   } catch {
-    return null; // nothing but punctuation: a valid question whose answer is empty
+    return null; // defensive: the slug rules keep every letter and digit, so this cannot happen
   }
   const terms = slug.split("-");
   const alternatives = terms.map((term, index) => {
