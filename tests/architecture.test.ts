@@ -16,7 +16,8 @@ const LAYERS: Record<string, string[]> = {
   search: ["config", "logger", "db", "graph", "ingest", "search"],
   editing: ["config", "logger", "db", "graph", "ingest", "editing"],
   graphql: ["config", "logger", "db", "graph", "ingest", "search", "editing", "graphql"],
-  app: ["config", "logger", "db", "graphql"],
+  http: ["config", "logger", "db", "graphql", "http"],
+  app: ["config", "logger", "db", "graphql", "http"],
 };
 
 const SRC = fileURLToPath(new URL("../src", import.meta.url));
