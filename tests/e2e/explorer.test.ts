@@ -157,10 +157,10 @@ describe("the explorer page", () => {
     const page = await browser.newPage();
     await page.goto(`${base}/topic/kubernetes`);
     await graphReady(page);
-    await expect(page.getByRole("combobox", { name: "From" }).inputValue()).resolves.toBe(
+    await expect(page.getByRole("combobox", { name: "Path from" }).inputValue()).resolves.toBe(
       "Kubernetes",
     );
-    const to = page.getByRole("combobox", { name: "To" });
+    const to = page.getByRole("combobox", { name: "Path to" });
     await to.pressSequentially("management tr", { delay: 20 });
     await page.locator("#path-to-list [role=option]").first().waitFor();
     await to.press("Enter");

@@ -44,6 +44,10 @@ export interface GraphScene {
   pathTo?: TopicRef;
 }
 
+function hops(depth: number): string {
+  return depth === 0 ? "selected" : `${depth} hop${depth === 1 ? "" : "s"} away`;
+}
+
 const topicId = (slug: string) => `t:${slug}`;
 const comparisonId = (slug: string) => `c:${slug}`;
 const edgeId = (edge: GraphEdge) =>
@@ -57,7 +61,7 @@ const STYLE: cytoscape.StylesheetJson = [
     style: {
       label: "data(label)",
       "font-family": "Inter, system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
-      "font-size": 11,
+      "font-size": 12,
       "font-weight": 500,
       color: "#1f2937",
       "text-valign": "bottom",
@@ -69,8 +73,8 @@ const STYLE: cytoscape.StylesheetJson = [
       "text-background-padding": "2px",
       "text-background-shape": "roundrectangle",
       "background-color": "data(colour)",
-      width: 20,
-      height: 20,
+      width: 24,
+      height: 24,
       "border-width": 2,
       "border-color": "#ffffff",
       "overlay-padding": 6,
@@ -86,14 +90,14 @@ const STYLE: cytoscape.StylesheetJson = [
     style: {
       shape: "round-diamond",
       "background-color": COMPARISON_COLOUR,
-      width: 18,
-      height: 18,
-      "font-size": 10,
+      width: 20,
+      height: 20,
+      "font-size": 11,
       color: "#9f1239",
       "font-weight": 600,
     },
   },
-  { selector: "node.comparison.current", style: { width: 30, height: 30, "font-size": 12 } },
+  { selector: "node.comparison.current", style: { width: 32, height: 32, "font-size": 13 } },
   { selector: "node:selected", style: { "overlay-color": "#4f46e5", "overlay-opacity": 0.18 } },
   {
     selector: "edge",
@@ -214,8 +218,9 @@ export function createGraphPanel(panel: HTMLElement, navigate: (url: string) => 
       randomize: !animate,
       fit: true,
       padding: 24,
-      nodeRepulsion: () => 9000,
-      idealEdgeLength: () => 70,
+      // Diamonds hang close to their options; topics keep room for their labels.
+      nodeRepulsion: (node: NodeSingular) => (node.hasClass("comparison") ? 3000 : 12000),
+      idealEdgeLength: (edge: cytoscape.EdgeSingular) => (edge.hasClass("option-of") ? 40 : 85),
       edgeElasticity: () => 80,
       gravity: 0.5,
       numIter: 1200,
@@ -342,11 +347,7 @@ export function createGraphPanel(panel: HTMLElement, navigate: (url: string) => 
           {},
           h("span", { class: "swatch", style: `background:${node.data("colour") as string}` }),
           h("a", { href: `/topic/${slug}` }, name),
-          h(
-            "span",
-            { class: "muted" },
-            ` · ${node.data("depth") as number} hop${node.data("depth") === 1 ? "" : "s"}`,
-          ),
+          h("span", { class: "muted" }, ` · ${hops(node.data("depth") as number)}`),
           h(
             "button",
             {
@@ -373,7 +374,7 @@ export function createGraphPanel(panel: HTMLElement, navigate: (url: string) => 
         { class: "selection-card" },
         h("span", { class: "swatch", style: `background:${node.data("colour") as string}` }),
         h("strong", {}, name),
-        h("span", { class: "muted" }, ` · ${node.data("depth") as number} hops away`),
+        h("span", { class: "muted" }, ` · ${hops(node.data("depth") as number)}`),
         h("a", { class: "button-link", href: `/topic/${slug}` }, `Open ${name}`),
       ),
     );
@@ -418,7 +419,7 @@ export function createGraphPanel(panel: HTMLElement, navigate: (url: string) => 
     let toSlug = to?.slug ?? "";
     const fromBox = createSearchBox({
       id: "path-from",
-      label: "From",
+      label: "Path from",
       visibleLabel: true,
       placeholder: "A topic",
       types: ["TOPIC"],
@@ -429,7 +430,7 @@ export function createGraphPanel(panel: HTMLElement, navigate: (url: string) => 
     });
     const toBox = createSearchBox({
       id: "path-to",
-      label: "To",
+      label: "Path to",
       visibleLabel: true,
       placeholder: "Another topic",
       types: ["TOPIC"],

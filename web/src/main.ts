@@ -407,13 +407,8 @@ async function renderTopic(slug: string): Promise<void> {
       h(
         "dl",
         { class: "stats card", "aria-label": "Record" },
-        h(
-          "div",
-          {},
-          h("dt", {}, "Option in"),
-          h("dd", {}, `${record.comparisons} comparison${record.comparisons === 1 ? "" : "s"}`),
-        ),
-        h("div", {}, h("dt", {}, "Picked in"), h("dd", {}, String(record.wins))),
+        h("div", {}, h("dt", {}, "As an option"), h("dd", {}, String(record.comparisons))),
+        h("div", {}, h("dt", {}, "Picked"), h("dd", {}, String(record.wins))),
         h(
           "div",
           {},
@@ -525,13 +520,15 @@ async function renderPath(from: string, to: string): Promise<void> {
             { class: "path-steps card" },
             path.topics.map((topic, index) => {
               const edge = index > 0 ? path.edges[index - 1] : undefined;
+              const previous = path.topics[index - 1]?.name ?? "";
+              // RELATED_TO edges have a direction: say which way this hop walks it.
               const via = edge
                 ? edge.kind === "COMPARED_WITH"
-                  ? "compared with the previous"
+                  ? `· compared with ${previous}`
                   : edge.from.slug === topic.slug
-                    ? "relates to the previous"
-                    : "related to by the previous"
-                : "start";
+                    ? `· related to ${previous}`
+                    : `· ${previous} is related to it`
+                : "· start";
               return h(
                 "li",
                 {},
