@@ -13,7 +13,9 @@ const require = createRequire(import.meta.url);
 const CHROMIUM = "/usr/bin/chromium";
 const wantsE2e = process.argv.some((arg) => arg === "e2e" || arg.includes("tests/e2e"));
 const runE2e = wantsE2e || (existsSync(CHROMIUM) && !process.env.TEST_DATABASE_URL);
-if (!runE2e && !process.env.VITEST_WORKER_ID) {
+// The config is evaluated more than once per run; say it once.
+if (!runE2e && !process.env.PICKGRAPH_E2E_NOTE_SHOWN) {
+  process.env.PICKGRAPH_E2E_NOTE_SHOWN = "1";
   console.log(
     existsSync(CHROMIUM)
       ? "e2e: not run with TEST_DATABASE_URL (they use their own in-memory server); npm run test:e2e runs them"

@@ -68,6 +68,8 @@ export async function launchBrowser(): Promise<TestBrowser> {
       return page;
     },
     async screenshot(page, name) {
+      // From the top, so the sticky header is not painted over the middle of a full-page shot.
+      await page.evaluate(() => globalThis.scrollTo(0, 0));
       await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
     },
     async close() {
