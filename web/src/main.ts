@@ -424,7 +424,7 @@ async function renderTopic(slug: string): Promise<void> {
         h(
           "div",
           {},
-          h("dt", {}, "Mentioned in"),
+          h("dt", {}, "In comparisons"),
           h("dd", {}, String(topic.comparisons.totalCount)),
         ),
       ),
