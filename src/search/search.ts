@@ -48,8 +48,9 @@ function rowJson(table: PgTable, alias: string): SQL {
 
 /**
  * Ranked search over topics and comparisons in ONE statement: candidates come from indexes
- * (full-text documents, trigrams on names and titles, exact slugs and former slugs), are scored,
- * counted and paged, and the page's rows come back whole with their highlighted fields.
+ * (full-text documents, exact slugs and former slugs; trigrams on names and titles when those
+ * find nothing), are scored, counted and paged, and the page's rows come back whole with their
+ * highlighted fields.
  *
  * Score, highest first (ties: topics before comparisons, then by slug, so paging is stable):
  * - 8 when the query, read as a slug, is the slug or a former slug of the result;
@@ -86,18 +87,27 @@ export async function search(
                ${query.text}::text AS text,
                ${query.slug}::text AS slug
       ),
-      topic_hits AS (
-        SELECT t.id FROM topics t, q
+      -- Full-text, slug and former-slug hits. Trigram candidates (typos) are looked for only when
+      -- these find nothing: a "did you mean", and the costliest index scan skipped whenever the
+      -- words were typed right.
+      exact_hits AS (
+        SELECT 'Topic' AS type, t.id FROM topics t, q
         WHERE ${topics} AND pickgraph_topic_search_vector(t.name, t.slug, t.summary) @@ q.tsq
-        UNION SELECT t.id FROM topics t, q WHERE ${topics} AND q.text <% t.name
-        UNION SELECT t.id FROM topics t, q WHERE ${topics} AND t.slug = q.slug
-        UNION SELECT a.topic_id FROM topic_aliases a, q WHERE ${topics} AND a.slug = q.slug
-      ),
-      comparison_hits AS (
-        SELECT s.comparison_id AS id FROM comparison_search s, q
+        UNION SELECT 'Topic', t.id FROM topics t, q WHERE ${topics} AND t.slug = q.slug
+        UNION SELECT 'Topic', a.topic_id FROM topic_aliases a, q WHERE ${topics} AND a.slug = q.slug
+        UNION SELECT 'Comparison', s.comparison_id FROM comparison_search s, q
         WHERE ${comparisons} AND s.document @@ q.tsq
-        UNION SELECT c.id FROM comparisons c, q WHERE ${comparisons} AND q.text <% c.title
-        UNION SELECT c.id FROM comparisons c, q WHERE ${comparisons} AND c.slug = q.slug
+        UNION SELECT 'Comparison', c.id FROM comparisons c, q
+        WHERE ${comparisons} AND c.slug = q.slug
+      ),
+      hits AS (
+        SELECT * FROM exact_hits
+        UNION ALL
+        SELECT 'Topic', t.id FROM topics t, q
+        WHERE ${topics} AND NOT EXISTS (SELECT 1 FROM exact_hits) AND q.text <% t.name
+        UNION ALL
+        SELECT 'Comparison', c.id FROM comparisons c, q
+        WHERE ${comparisons} AND NOT EXISTS (SELECT 1 FROM exact_hits) AND q.text <% c.title
       ),
       documents AS (
         SELECT 'Topic' AS type, t.id, t.slug, t.name AS label,
@@ -105,11 +115,11 @@ export async function search(
                t.slug = q.slug OR EXISTS (
                  SELECT 1 FROM topic_aliases a WHERE a.topic_id = t.id AND a.slug = q.slug
                ) AS exact
-        FROM topic_hits h JOIN topics t ON t.id = h.id, q
+        FROM hits h JOIN topics t ON t.id = h.id AND h.type = 'Topic', q
         UNION ALL
         SELECT 'Comparison', c.id, c.slug, c.title, s.document, c.slug = q.slug
-        FROM comparison_hits h
-        JOIN comparisons c ON c.id = h.id
+        FROM hits h
+        JOIN comparisons c ON c.id = h.id AND h.type = 'Comparison'
         JOIN comparison_search s ON s.comparison_id = c.id, q
       ),
       scored AS (

@@ -139,7 +139,7 @@ builder.queryField("search", (t) =>
     {
       type: SearchResult,
       description:
-        "Topics and comparisons matching a text, most relevant first: words in names and titles weigh more than in summaries and intros, and those more than in pros, cons and verdicts; an exact slug or a former slug of a merged topic comes first; the last word may be a prefix (autocomplete); names and titles within a typo or two still match; a few abbreviations are understood (`ic`, `em`, `pm`, `k8s`, …). A text with no letter or digit matches nothing; an empty one, one over 200 characters or one with NUL bytes is refused with BAD_USER_INPUT. `last` needs `before`.",
+        "Topics and comparisons matching a text, most relevant first: words in names and titles weigh more than in summaries and intros, and those more than in pros, cons and verdicts; an exact slug or a former slug of a merged topic comes first; the last word may be a prefix (autocomplete); when the words as typed match nothing, names and titles within a typo or two do; a few abbreviations are understood (`ic`, `em`, `pm`, `k8s`, …). A text with no letter or digit matches nothing; an empty one, one over 200 characters or one with NUL bytes is refused with BAD_USER_INPUT. `last` needs `before`.",
       args: {
         query: t.arg.string({
           required: true,
