@@ -1,14 +1,15 @@
 /**
  * `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the
  * same run, so ratios hold on a noisy machine. Needs the local Postgres (127.0.0.1:5432) as a
- * superuser. `npm run bench -- import` or `npm run bench -- traversal` runs one of them.
+ * superuser. `npm run bench -- import`, `-- traversal` or `-- search` runs one of them.
  */
 import { benchImport, formatImportReport } from "./import.ts";
+import { benchSearch, formatSearchReport } from "./search.ts";
 import { benchTraversal, formatReport as formatTraversalReport } from "./traversal.ts";
 
 const only = process.argv[2];
-if (only !== undefined && only !== "import" && only !== "traversal") {
-  console.error(`unknown benchmark "${only}" (import, traversal)`);
+if (only !== undefined && only !== "import" && only !== "traversal" && only !== "search") {
+  console.error(`unknown benchmark "${only}" (import, traversal, search)`);
   process.exit(2);
 }
 const started = Date.now();
@@ -22,6 +23,12 @@ if (only === undefined || only === "traversal") {
     "\n== traversal: pickgraph vs the textbook recursive CTE, same graph, same samples ==",
   );
   console.log(formatTraversalReport(await benchTraversal({ log: (line) => console.error(line) })));
+}
+if (only === undefined || only === "search") {
+  console.log("\n== search: ranked search vs an ILIKE scan, same data, alternating rounds ==");
+  const results = await benchSearch({ log: (line) => console.error(line) });
+  console.log(formatSearchReport(results));
+  if (results.some((r) => !r.targetMet)) process.exitCode = 1;
 }
 
 console.log(`\nbench finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);

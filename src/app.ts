@@ -11,6 +11,9 @@ import type { Database } from "./db/client.ts";
 import type { Context } from "./graphql/builder.ts";
 import { createContext } from "./graphql/context.ts";
 import { schema } from "./graphql/schema.ts";
+// explorer (issue 11): the page at `/` and GraphiQL's compression
+import { explorerPlugin } from "./http/explorer.ts";
+// end explorer
 
 /** Shape limits checked before a query runs; the numbers leave room for the deepest walk we document. */
 export const QUERY_LIMITS = {
@@ -74,12 +77,16 @@ export interface AppOptions {
   database: Database;
   /** Print unexpected errors (they are masked for clients either way). */
   logErrors?: boolean;
+  // explorer (issue 11)
+  /** The built explorer page (default: dist/explorer, written by `npm run build:web`). */
+  explorerDir?: string;
+  // end explorer
 }
 
 export type App = YogaServerInstance<Record<string, never>, Context>;
 
 /** Builds the HTTP app; `app.fetch` serves it in-process, `main.ts` puts it on a port. */
-export function createApp({ database, logErrors = true }: AppOptions): App {
+export function createApp({ database, logErrors = true, explorerDir }: AppOptions): App {
   return createYoga<Record<string, never>, Context>({
     schema,
     context: ({ request }) => createContext(database.db, request.headers.get("authorization")),
@@ -95,6 +102,9 @@ export function createApp({ database, logErrors = true }: AppOptions): App {
       maxTokensPlugin({ n: QUERY_LIMITS.maxTokens, exposeLimits: true }),
       maxDirectivesPlugin({ n: QUERY_LIMITS.maxDirectives, exposeLimits: true }),
       costLimitPlugin({ maxCost: QUERY_LIMITS.maxCost, exposeLimits: true }),
+      // explorer (issue 11)
+      explorerPlugin({ dir: explorerDir, graphqlEndpoint: "/graphql" }),
+      // end explorer
     ],
   });
 }

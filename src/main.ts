@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "localhost" : config.HOST;
     console.log(`pickgraph serves ${database.location}`);
     console.log(`GraphQL and GraphiQL: http://${host}:${port}/graphql`);
+    console.log(`Explorer: http://${host}:${port}/`);
   });
 
   let stopping = false;

@@ -13,9 +13,11 @@ const LAYERS: Record<string, string[]> = {
   db: ["config", "logger", "db"],
   ingest: ["config", "logger", "db", "graph", "ingest"],
   graph: ["config", "logger", "db", "graph"],
+  search: ["config", "logger", "db", "graph", "ingest", "search"],
   editing: ["config", "logger", "db", "graph", "ingest", "editing"],
-  graphql: ["config", "logger", "db", "graph", "ingest", "editing", "graphql"],
-  app: ["config", "logger", "db", "graphql"],
+  graphql: ["config", "logger", "db", "graph", "ingest", "search", "editing", "graphql"],
+  http: ["config", "logger", "db", "graphql", "http"],
+  app: ["config", "logger", "db", "graphql", "http"],
 };
 
 const SRC = fileURLToPath(new URL("../src", import.meta.url));

@@ -1,4 +1,5 @@
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import type { SQL } from "drizzle-orm";
 import type { PgAsyncDatabase } from "drizzle-orm/pg-core/async/db";
 import type { PgQueryResultHKT } from "drizzle-orm/pg-core/session";
@@ -52,7 +53,8 @@ export async function openDatabase(
   let lock: DataFolderLock | null = null;
   if (target.dataDir !== null) lock = lockDataFolder(target.dataDir);
   try {
-    const client = await PGlite.create(target.dataDir ?? undefined);
+    // pg_trgm (typo-tolerant search) is a contrib extension PGlite ships but loads only on request.
+    const client = await PGlite.create(target.dataDir ?? undefined, { extensions: { pg_trgm } });
     const db = drizzlePglite({ client, relations, logger }) as unknown as Db;
     return {
       db,

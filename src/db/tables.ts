@@ -3,6 +3,7 @@ import {
   type AnyPgColumn,
   boolean,
   check,
+  customType,
   doublePrecision,
   foreignKey,
   index,
@@ -26,6 +27,9 @@ const timestamps = {
 const slugCheck = (column: string) =>
   sql.raw(`${column} ~ '^[a-z0-9]+(-[a-z0-9]+)*$' AND length(${column}) <= 200`);
 
+/** Postgres' full-text document type; only search reads it (as SQL), never the query builder. */
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+
 export const relationKind = pgEnum("relation_kind", ["RELATED_TO", "COMPARED_WITH"]);
 
 /** Who asserted an edge: derived from page content (rebuilt on every write) or set by an editor. */
@@ -47,6 +51,14 @@ export const topicsTable = pgTable(
     check("topics_slug_format", slugCheck("slug")),
     check("topics_name_length", sql`length(${t.name}) BETWEEN 1 AND 200`),
     check("topics_summary_length", sql`length(${t.summary}) BETWEEN 1 AND 5000`),
+    // Search: full-text over an expression of the row itself (nothing to maintain; the function
+    // is created by the search-topic-vector migration) and trigrams on the name for typos and
+    // autocomplete.
+    index("topics_search").using(
+      "gin",
+      sql`pickgraph_topic_search_vector(${t.name}, ${t.slug}, ${t.summary})`,
+    ),
+    index("topics_name_trigrams").using("gin", t.name.op("gin_trgm_ops")),
   ],
 );
 
@@ -113,6 +125,7 @@ export const comparisonsTable = pgTable(
     check("comparisons_version_positive", sql`${t.version} >= 1`),
     // The category filter and Query.categories compare categories case-insensitively.
     index("comparisons_category_lower").using("btree", sql`lower(${t.category})`),
+    index("comparisons_title_trigrams").using("gin", t.title.op("gin_trgm_ops")),
     foreignKey({
       name: "comparisons_pick_is_own_option",
       columns: [t.pickOptionId, t.id],
@@ -157,6 +170,24 @@ export const optionsTable = pgTable(
       sql`array_position(${t.pros}, NULL) IS NULL AND array_position(${t.cons}, NULL) IS NULL`,
     ),
   ],
+);
+
+/**
+ * The full-text document of each comparison: its title and slug words (weight A), intro and option
+ * summaries (B), pros, cons, use-if conditions and verdict (C). It spans the comparison and its
+ * options, so no expression index can hold it; the importer, the only writer of page text,
+ * rewrites it in the transaction that writes the page (`pickgraph_comparison_search_documents`).
+ * A table of its own keeps the document out of every read of `comparisons`.
+ */
+export const comparisonSearchTable = pgTable(
+  "comparison_search",
+  {
+    comparisonId: integer("comparison_id")
+      .primaryKey()
+      .references(() => comparisonsTable.id, { onDelete: "cascade" }),
+    document: tsvector("document").notNull(),
+  },
+  (t) => [index("comparison_search_document").using("gin", t.document)],
 );
 
 /** The `Related to:` tags of an option, in page order. RELATED_TO edges are derived from them. */

@@ -13,6 +13,7 @@ import "./types/topic-mutations.ts";
 import "./types/feedback.ts";
 import "./types/change.ts";
 import "./types/token.ts";
+import "./types/search.ts";
 
 /** Fields that plugins generate without a way to describe them; every field is described. */
 function describeGeneratedFields(built: GraphQLSchema): GraphQLSchema {

@@ -422,6 +422,14 @@ async function writeChunk(
     FROM jsonb_to_recordset(${json(picks)}) AS r(comparison_id int, option_id int)
     WHERE c.id = r.comparison_id
   `);
+  // Search reads each comparison's full-text document from its own table; it spans the
+  // comparison and its options, so it is rewritten here, with the page, in one statement.
+  await db.execute(sql`
+    INSERT INTO comparison_search (comparison_id, document)
+    SELECT comparison_id, document
+    FROM pickgraph_comparison_search_documents(${sql.param(written.map((r) => r.id))}::int[])
+    ON CONFLICT (comparison_id) DO UPDATE SET document = EXCLUDED.document
+  `);
   return [...oldTopics, ...options.map((o) => o.topic_id)];
 }
 

@@ -1,0 +1,94 @@
+/**
+ * Builds the explorer page into dist/explorer: one bundle of web/src (TypeScript, Cytoscape.js and
+ * the styles), content-hashed asset names, an index.html naming them, and a .br and .gz copy of
+ * every file so the server sends compressed bytes without compressing per request.
+ * Run by `npm run build:web`, `npm run build` and before `npm start`.
+ */
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { brotliCompressSync, gzipSync, constants as zlibConstants } from "node:zlib";
+import { build } from "esbuild";
+
+const WEB = dirname(fileURLToPath(import.meta.url));
+const OUT = join(WEB, "..", "dist", "explorer");
+
+export async function buildExplorer(outdir = OUT): Promise<{ files: string[]; bytes: number }> {
+  await rm(outdir, { recursive: true, force: true });
+  const result = await build({
+    entryPoints: [join(WEB, "src", "main.ts")],
+    outdir: join(outdir, "assets"),
+    entryNames: "[name]-[hash]",
+    bundle: true,
+    minify: true,
+    format: "esm",
+    target: ["es2020", "chrome100", "firefox100", "safari15"],
+    tsconfig: join(WEB, "tsconfig.json"),
+    metafile: true,
+    logLevel: "warning",
+    legalComments: "linked",
+  });
+  const outputs = Object.keys(result.metafile.outputs).map((file) => basename(file));
+  const script = outputs.find((file) => file.endsWith(".js"));
+  const style = outputs.find((file) => file.endsWith(".css"));
+  if (!script || !style) throw new Error(`esbuild wrote no script or style: ${outputs.join(", ")}`);
+  const template = await readFile(join(WEB, "index.html"), "utf8");
+  const html = template
+    .replace("%STYLE%", `/assets/${style}`)
+    .replace("%SCRIPT%", `/assets/${script}`);
+  await writeFile(join(outdir, "index.html"), html);
+
+  const files = ["index.html", ...outputs.map((file) => `assets/${file}`)];
+  let bytes = 0;
+  for (const file of files) {
+    const path = join(outdir, file);
+    const body = await readFile(path);
+    bytes += body.byteLength;
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(
+      `${path}.br`,
+      brotliCompressSync(body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }),
+    );
+    await writeFile(`${path}.gz`, gzipSync(body, { level: 9 }));
+  }
+  return { files, bytes };
+}
+
+/** The newest modification time under a folder (the build's inputs). */
+async function newestChange(paths: string[]): Promise<number> {
+  let newest = 0;
+  for (const path of paths) {
+    const info = await stat(path);
+    if (info.isDirectory()) {
+      const entries = await readdir(path);
+      newest = Math.max(newest, await newestChange(entries.map((entry) => join(path, entry))));
+    } else {
+      newest = Math.max(newest, info.mtimeMs);
+    }
+  }
+  return newest;
+}
+
+/** True when dist/explorer is missing or older than web/ or the installed packages. */
+export async function isStale(outdir = OUT): Promise<boolean> {
+  const built = await stat(join(outdir, "index.html")).catch(() => null);
+  if (!built) return true;
+  const inputs = [
+    join(WEB, "src"),
+    join(WEB, "index.html"),
+    join(WEB, "build.ts"),
+    join(WEB, "..", "package-lock.json"),
+  ];
+  return (await newestChange(inputs)) > built.mtimeMs;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  // `npm start` passes --if-stale: a fresh build is kept, so starting stays fast.
+  if (process.argv.includes("--if-stale") && !(await isStale())) process.exit(0);
+  const started = performance.now();
+  const { files, bytes } = await buildExplorer();
+  const ms = Math.round(performance.now() - started);
+  console.log(
+    `explorer: built ${files.length} files (${Math.round(bytes / 1024)} KiB) in ${ms} ms`,
+  );
+}
