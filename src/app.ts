@@ -8,9 +8,12 @@ import { PothosValidationError } from "@pothos/core";
 import { GraphQLError } from "graphql";
 import { createYoga, maskError, type YogaServerInstance } from "graphql-yoga";
 import type { Database } from "./db/client.ts";
+import { classifyDatabaseError } from "./db/database-errors.ts";
 import type { Context } from "./graphql/builder.ts";
 import { createContext } from "./graphql/context.ts";
 import { schema } from "./graphql/schema.ts";
+import { readinessPlugin } from "./http/health.ts";
+import { type Logger, silentLogger } from "./logger.ts";
 
 /** Shape limits checked before a query runs; the numbers leave room for the deepest walk we document. */
 export const QUERY_LIMITS = {
@@ -54,6 +57,37 @@ query DeepWalk {
 }
 `;
 
+// --- database faults (issue 8: timeouts and outages) ---
+const DATABASE_FAULT_MESSAGES = {
+  TIMEOUT: "The request took too long and was stopped; ask for less, or try again",
+  DATABASE_UNAVAILABLE: "The database is unavailable right now; try again in a moment",
+} as const;
+/**
+ * A statement timeout or an unreachable database is not a bug to mask: the client gets a code
+ * it can act on (`TIMEOUT`, `DATABASE_UNAVAILABLE`) and the log one short line, never the
+ * statement and its parameters. The error is rewritten in place, because yoga logs whole
+ * (SQL and all) every error its mask function replaces.
+ */
+function answerDatabaseFault(error: GraphQLError, logger: Logger): boolean {
+  const fault = classifyDatabaseError(error);
+  if (fault === null) return false;
+  logger.warn({ fault, path: error.path?.join(".") }, `database fault: ${fault}`);
+  const rewritten = error as { -readonly [K in keyof GraphQLError]: GraphQLError[K] };
+  rewritten.message = DATABASE_FAULT_MESSAGES[fault];
+  rewritten.extensions = { code: fault };
+  rewritten.originalError = undefined;
+  return true;
+}
+
+/** The mask function: database faults answered with their code, then the rest as before. */
+function maskErrorsLoggingTo(logger: Logger): typeof maskError {
+  return (error, message, isDev) => {
+    if (error instanceof GraphQLError && answerDatabaseFault(error, logger)) return error;
+    return codeValidationErrors(error, message, isDev);
+  };
+}
+// --- end database faults ---
+
 /**
  * Pothos refuses some arguments itself (an id of the wrong type, a negative `first`); those are
  * the client's mistakes and get BAD_USER_INPUT like ours. Everything else is yoga's masking.
@@ -74,12 +108,14 @@ export interface AppOptions {
   database: Database;
   /** Print unexpected errors (they are masked for clients either way). */
   logErrors?: boolean;
+  /** Where the app logs (database faults today); silent when not given. */
+  logger?: Logger;
 }
 
 export type App = YogaServerInstance<Record<string, never>, Context>;
 
 /** Builds the HTTP app; `app.fetch` serves it in-process, `main.ts` puts it on a port. */
-export function createApp({ database, logErrors = true }: AppOptions): App {
+export function createApp({ database, logErrors = true, logger = silentLogger }: AppOptions): App {
   return createYoga<Record<string, never>, Context>({
     schema,
     context: ({ request }) => createContext(database.db, request.headers.get("authorization")),
@@ -88,13 +124,14 @@ export function createApp({ database, logErrors = true }: AppOptions): App {
     renderGraphiQL,
     graphiql: { title: "pickgraph", defaultQuery: EXAMPLE_QUERY },
     logging: logErrors ? "warn" : false,
-    maskedErrors: { maskError: codeValidationErrors },
+    maskedErrors: { maskError: maskErrorsLoggingTo(logger) },
     plugins: [
       maxDepthPlugin({ n: QUERY_LIMITS.maxDepth, exposeLimits: true, flattenFragments: true }),
       maxAliasesPlugin({ n: QUERY_LIMITS.maxAliases, exposeLimits: true }),
       maxTokensPlugin({ n: QUERY_LIMITS.maxTokens, exposeLimits: true }),
       maxDirectivesPlugin({ n: QUERY_LIMITS.maxDirectives, exposeLimits: true }),
       costLimitPlugin({ maxCost: QUERY_LIMITS.maxCost, exposeLimits: true }),
+      readinessPlugin(database),
     ],
   });
 }
