@@ -240,7 +240,12 @@ export async function importPageTexts(
   db: Db,
   actor: string,
   texts: { text: string; source: string }[],
-  options: { maxPages?: number; onProgress?: (done: number, total: number) => void } = {},
+  options: {
+    maxPages?: number;
+    onProgress?: (done: number, total: number) => void;
+    /** Command-line imports: keep edits made since the last one (see ImportOptions). */
+    guardEdits?: { force: boolean };
+  } = {},
 ): Promise<ImportResult> {
   const maxPages = options.maxPages ?? LIMITS.pagesPerImport;
   const issues = new IssueList();
@@ -276,11 +281,10 @@ export async function importPageTexts(
     await lockPageWrites(tx);
     let result: ImportResult;
     try {
-      result = await importPages(
-        tx,
-        pages,
-        options.onProgress ? { onProgress: options.onProgress } : {},
-      );
+      result = await importPages(tx, pages, {
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(options.guardEdits ? { guardEdits: options.guardEdits } : {}),
+      });
     } catch (error) {
       if (error instanceof PageFormatError) {
         throw new ValidationError(
@@ -297,16 +301,32 @@ export async function importPageTexts(
         )
       : [];
     const created = new Set(result.created);
+    const overwritten = new Map(result.overwritten.map((edit) => [edit.slug, edit]));
     await recordChanges(
       tx,
       actor,
-      rows.map((r) => ({
-        action: created.has(r.slug) ? "comparison.import.create" : "comparison.import.update",
-        subject: r.slug,
-        summary: created.has(r.slug) ? "imported a new page" : "imported a changed page",
-        comparisonId: r.id,
-        version: r.version,
-      })),
+      rows.map((r) => {
+        const edit = overwritten.get(r.slug);
+        if (edit) {
+          return {
+            action: "comparison.import.overwrite",
+            subject: r.slug,
+            summary:
+              edit.reason === "deleted"
+                ? "imported a page deleted since its last import again (forced)"
+                : `imported a page over the edits made since version ${edit.importedVersion ?? "(never imported)"} (forced)`,
+            comparisonId: r.id,
+            version: r.version,
+          };
+        }
+        return {
+          action: created.has(r.slug) ? "comparison.import.create" : "comparison.import.update",
+          subject: r.slug,
+          summary: created.has(r.slug) ? "imported a new page" : "imported a changed page",
+          comparisonId: r.id,
+          version: r.version,
+        };
+      }),
     );
     return result;
   });
