@@ -45,7 +45,7 @@ const originList = z
 const httpEnv = {
   NODE_ENV: z.string().default("development"),
   /** Items one operation may make the server produce (see README "Limits"). */
-  MAX_QUERY_COST: z.coerce.number().int().min(1).default(50_000),
+  MAX_QUERY_COST: z.coerce.number().int().min(1).default(10_000),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(1).max(100).default(16),
   MAX_QUERY_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
   MAX_QUERY_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(30),

@@ -15,7 +15,8 @@ const LAYERS: Record<string, string[]> = {
   graph: ["config", "logger", "db", "graph"],
   editing: ["config", "logger", "db", "graph", "ingest", "editing"],
   graphql: ["config", "logger", "db", "graph", "ingest", "editing", "graphql"],
-  app: ["config", "logger", "db", "graphql"],
+  http: ["config", "logger", "db", "graphql", "http"],
+  app: ["config", "logger", "db", "graphql", "http"],
 };
 
 const SRC = fileURLToPath(new URL("../src", import.meta.url));
