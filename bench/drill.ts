@@ -43,10 +43,10 @@ try {
     let startedAt = Number.NaN;
     const outage = (async () => {
       await new Promise((done) => setTimeout(done, outageStartsAt));
-      pg.stop();
+      await pg.stop();
       stoppedAt = performance.now() - loadStarted;
       await new Promise((done) => setTimeout(done, outageSeconds * 1000));
-      pg.start();
+      await pg.start();
       startedAt = performance.now() - loadStarted;
     })();
     loadStarted = performance.now();

@@ -1,8 +1,9 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 
 /**
  * A Postgres server of our own, in a temporary folder on a free port, that a test (or the drill)
@@ -12,8 +13,9 @@ import { join } from "node:path";
 export interface PrivatePostgres {
   url: string;
   port: number;
-  start(): void;
-  stop(): void;
+  /** Asynchronous, so a load running in the same process keeps being measured meanwhile. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
   /** Stops it if running and removes its folder. */
   destroy(): void;
 }
@@ -28,6 +30,14 @@ function asPostgres(command: string, args: string[]): void {
   if (result.status !== 0) {
     throw new Error(`${command} ${args.join(" ")} failed:\n${result.stdout}\n${result.stderr}`);
   }
+}
+
+async function asPostgresAsync(command: string, args: string[]): Promise<void> {
+  const asRoot = process.getuid?.() === 0;
+  await promisify(execFile)(
+    asRoot ? "runuser" : command,
+    asRoot ? ["-u", "postgres", "--", command, ...args] : args,
+  );
 }
 
 export async function freePort(): Promise<number> {
@@ -52,33 +62,24 @@ export async function createPrivatePostgres(): Promise<PrivatePostgres> {
   const port = await freePort();
   const options = `-p ${port} -k ${folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`;
   let running = false;
+  const startArgs = ["-D", data, "-l", log, "-o", options, "-w", "-t", "60", "start"];
+  const stopArgs = ["-D", data, "-m", "fast", "-w", "-t", "60", "stop"];
   const self: PrivatePostgres = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
-    start() {
-      asPostgres(`${BIN}/pg_ctl`, [
-        "-D",
-        data,
-        "-l",
-        log,
-        "-o",
-        options,
-        "-w",
-        "-t",
-        "60",
-        "start",
-      ]);
+    async start() {
+      await asPostgresAsync(`${BIN}/pg_ctl`, startArgs);
       running = true;
     },
-    stop() {
-      asPostgres(`${BIN}/pg_ctl`, ["-D", data, "-m", "fast", "-w", "-t", "60", "stop"]);
+    async stop() {
+      await asPostgresAsync(`${BIN}/pg_ctl`, stopArgs);
       running = false;
     },
     destroy() {
-      if (running) self.stop();
+      if (running) asPostgres(`${BIN}/pg_ctl`, stopArgs);
       rmSync(folder, { recursive: true, force: true });
     },
   };
-  self.start();
+  await self.start();
   return self;
 }

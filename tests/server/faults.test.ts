@@ -76,7 +76,7 @@ describe.runIf(testDriver === "postgres")("a Postgres that goes away and comes b
   afterAll(() => pg?.destroy());
 
   it("starts while the database is down, waits with /ready false, then serves", async () => {
-    pg.stop();
+    await pg.stop();
     const server = await startListening({ DATABASE_URL: pg.url });
     try {
       expect((await fetch(`${server.base}/health`)).status).toBe(200);
@@ -94,19 +94,19 @@ describe.runIf(testDriver === "postgres")("a Postgres that goes away and comes b
         5_000,
       );
 
-      pg.start();
+      await pg.start();
       await until(async () => (await fetch(`${server.base}/ready`)).status === 200, 30_000);
       expect((await ask(server.base)).body).toEqual({ data: { comparisons: { totalCount: 0 } } });
       expect(server.output()).toMatch(/GraphQL and GraphiQL: http:\/\/127\.0\.0\.1:\d+\/graphql/);
 
       // An outage while serving: fast errors with a code, then answers within 2 s of the return.
-      pg.stop();
+      await pg.stop();
       for (let i = 0; i < 5; i++) {
         const answer = await ask(server.base);
         expect(answer.body.errors[0].extensions.code).toBe("DATABASE_UNAVAILABLE");
         expect(answer.ms).toBeLessThan(1_000);
       }
-      pg.start();
+      await pg.start();
       const recovery = await until(
         async () => (await ask(server.base)).body.data?.comparisons.totalCount === 0,
         2_000,
