@@ -86,6 +86,14 @@ try {
     console.log(
       `error codes during the outage: ${[...codes].map(([c, n]) => `${c} ×${n}`).join(", ") || "none"}`,
     );
+    for (const [phase, list] of [
+      ["before", before],
+      ["after", after],
+    ] as const) {
+      for (const error of [...new Set(list.filter((o) => !o.ok).map((o) => o.error))].slice(0, 5)) {
+        console.log(`  error ${phase} the outage: ${error}`);
+      }
+    }
     const alive = server.child.exitCode === null;
     console.log(
       `server process: ${alive ? `alive, RSS ${rssMb(server.pid).toFixed(0)} MB` : "DIED"}`,
