@@ -34,7 +34,11 @@ const url = new URL(values.postgres as string);
 url.pathname = `/${name}`;
 let exitCode = 0;
 try {
-  const database = await openDatabase({ driver: "postgres", url: url.toString() });
+  // The import of a big generated batch is one transaction: no request timeout applies to it.
+  const database = await openDatabase(
+    { driver: "postgres", url: url.toString() },
+    { statementTimeoutMs: 600_000 },
+  );
   try {
     await migrateDatabase(database.db);
     await seedDatabase(database.db);
