@@ -1,6 +1,9 @@
-import { Readable } from "node:stream";
-import { constants, createBrotliCompress, createGzip } from "node:zlib";
+import { promisify } from "node:util";
+import { brotliCompress, constants, gzip } from "node:zlib";
 import type { Plugin } from "graphql-yoga";
+
+const compressBrotli = promisify(brotliCompress);
+const compressGzip = promisify(gzip);
 
 /** Bodies smaller than this are sent as they are: compressing them saves nothing. */
 const MIN_BYTES = 1024;
@@ -19,29 +22,31 @@ function acceptedEncoding(header: string | null): "br" | "gzip" | null {
 }
 
 /**
- * Compresses responses (br, else gzip) when the client accepts it and the body is known to be
- * large, or streams (GraphiQL's page is 9 MB uncompressed, about 2 MB with br). Request bodies
+ * Compresses responses (br, else gzip) when the client accepts it and the body is at least
+ * MIN_BYTES (GraphiQL's page is 9 MB uncompressed). Request bodies
  * are never decompressed: a small compressed body could expand past the body limit.
  */
 export function compressionPlugin(): Plugin {
   return {
-    onResponse({ request, response, setResponse, fetchAPI }) {
+    async onResponse({ request, response, setResponse, fetchAPI }) {
       const encoding = acceptedEncoding(request.headers.get("accept-encoding"));
       if (!encoding || !response.body || response.headers.has("content-encoding")) return;
-      const length = response.headers.get("content-length");
-      if (length !== null && Number(length) < MIN_BYTES) return;
-      const compressor =
-        encoding === "br"
-          ? createBrotliCompress({ params: { [constants.BROTLI_PARAM_QUALITY]: 4 } })
-          : createGzip({ level: 6 });
-      const source = Readable.fromWeb(response.body as never);
-      const compressed = Readable.toWeb(source.pipe(compressor)) as ReadableStream;
+      // Whole bodies: answers are bounded by the operation limits, and the adapter's streams
+      // are not Node's, so they are read once and compressed off the main thread by zlib.
+      const body = Buffer.from(await response.arrayBuffer());
       const headers = new fetchAPI.Headers(response.headers);
-      headers.set("content-encoding", encoding);
-      headers.delete("content-length");
-      headers.append("vary", "Accept-Encoding");
+      let sent: Uint8Array = body;
+      if (body.byteLength >= MIN_BYTES) {
+        sent =
+          encoding === "br"
+            ? await compressBrotli(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } })
+            : await compressGzip(body, { level: 6 });
+        headers.set("content-encoding", encoding);
+        headers.append("vary", "Accept-Encoding");
+      }
+      headers.set("content-length", String(sent.byteLength));
       setResponse(
-        new fetchAPI.Response(compressed, {
+        new fetchAPI.Response(sent as unknown as BodyInit, {
           status: response.status,
           statusText: response.statusText,
           headers,

@@ -72,9 +72,18 @@ export function requestLogPlugin(logger: Logger): Plugin {
         }
       }
     },
-    onResponse({ request, response }) {
+    onResponse({ request, response, setResponse, fetchAPI }) {
       const record = recordOf(request);
-      response.headers.set("x-request-id", record.id);
+      // A new response: the node adapter may already have taken the headers of the one given.
+      const headers = new fetchAPI.Headers(response.headers);
+      headers.set("x-request-id", record.id);
+      setResponse(
+        new fetchAPI.Response(response.body, {
+          status: response.status,
+          statusText: response.statusText,
+          headers,
+        }),
+      );
       const url = new URL(request.url);
       logger.info(
         {
