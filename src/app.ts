@@ -1,28 +1,64 @@
-import { costLimitPlugin } from "@escape.tech/graphql-armor-cost-limit";
-import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
-import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
-import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
-import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { PothosValidationError } from "@pothos/core";
 import { GraphQLError } from "graphql";
 import { createYoga, maskError, type YogaServerInstance } from "graphql-yoga";
+import { type Config, loadConfig } from "./config.ts";
 import type { Database } from "./db/client.ts";
+import { classifyDatabaseError } from "./db/database-errors.ts";
 import type { Context } from "./graphql/builder.ts";
 import { createContext } from "./graphql/context.ts";
 import { schema } from "./graphql/schema.ts";
-// explorer (issue 11): the page at `/` and GraphiQL's compression
+import { compressionPlugin } from "./http/compression.ts";
 import { explorerPlugin } from "./http/explorer.ts";
-// end explorer
+import { readinessPlugin } from "./http/health.ts";
+import {
+  type OperationLimits,
+  operationLimitsPlugin,
+  schemaExposurePlugin,
+} from "./http/operation-limits.ts";
+import { createPublicWriteGate, type PublicWriteLimits } from "./http/public-writes.ts";
+import { requestGuardPlugin } from "./http/request-guard.ts";
+import { MASKED_ORIGINAL, requestLogPlugin } from "./http/request-log.ts";
+import { type Logger, silentLogger } from "./logger.ts";
 
-/** Shape limits checked before a query runs; the numbers leave room for the deepest walk we document. */
-export const QUERY_LIMITS = {
-  maxDepth: 16,
-  maxAliases: 30,
-  maxTokens: 4000,
-  maxDirectives: 30,
-  maxCost: 20_000,
-} as const;
+/** What the HTTP layer allows; `httpSettings(loadConfig())` unless a caller says otherwise. */
+export interface HttpSettings {
+  limits: OperationLimits;
+  maxBodyBytes: number;
+  /** Origins that get credentialed CORS; every other origin gets uncredentialed reads only. */
+  corsOrigins: readonly string[];
+  graphiql: boolean;
+  introspection: boolean;
+  /** "Did you mean …?" hints name fields a client did not ask about: off in production. */
+  fieldSuggestions: boolean;
+  publicWrites: PublicWriteLimits;
+  /** Take the client address from the first X-Forwarded-For entry. */
+  trustProxy: boolean;
+}
+
+export function httpSettings(config: Config): HttpSettings {
+  const production = config.NODE_ENV === "production";
+  return {
+    limits: {
+      maxLength: config.MAX_QUERY_LENGTH,
+      maxTokens: config.MAX_QUERY_TOKENS,
+      maxDepth: config.MAX_QUERY_DEPTH,
+      maxAliases: config.MAX_QUERY_ALIASES,
+      maxDirectives: config.MAX_QUERY_DIRECTIVES,
+      maxCost: config.MAX_QUERY_COST,
+    },
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    corsOrigins: config.CORS_ORIGINS,
+    graphiql: config.GRAPHIQL ?? !production,
+    introspection: config.INTROSPECTION ?? !production,
+    fieldSuggestions: !production,
+    publicWrites: {
+      perMinute: config.FEEDBACK_PER_MINUTE,
+      dedupeSeconds: config.FEEDBACK_DEDUPE_SECONDS,
+    },
+    trustProxy: config.TRUST_PROXY,
+  };
+}
 
 /** What GraphiQL opens with: the seed comparison, its adjacent topics and their verdicts. */
 export const EXAMPLE_QUERY = `# Walk a comparison to its adjacent topics, and on to their comparisons' verdicts.
@@ -57,6 +93,37 @@ query DeepWalk {
 }
 `;
 
+// --- database faults (issue 8: timeouts and outages) ---
+const DATABASE_FAULT_MESSAGES = {
+  TIMEOUT: "The request took too long and was stopped; ask for less, or try again",
+  DATABASE_UNAVAILABLE: "The database is unavailable right now; try again in a moment",
+} as const;
+/**
+ * A statement timeout or an unreachable database is not a bug to mask: the client gets a code
+ * it can act on (`TIMEOUT`, `DATABASE_UNAVAILABLE`) and the log one short line, never the
+ * statement and its parameters. The error is rewritten in place, because yoga logs whole
+ * (SQL and all) every error its mask function replaces.
+ */
+function answerDatabaseFault(error: GraphQLError, logger: Logger): boolean {
+  const fault = classifyDatabaseError(error);
+  if (fault === null) return false;
+  logger.warn({ fault, path: error.path?.join(".") }, `database fault: ${fault}`);
+  const rewritten = error as { -readonly [K in keyof GraphQLError]: GraphQLError[K] };
+  rewritten.message = DATABASE_FAULT_MESSAGES[fault];
+  rewritten.extensions = { code: fault };
+  rewritten.originalError = undefined;
+  return true;
+}
+
+/** The mask function: database faults answered with their code, then the rest as before. */
+function maskErrorsLoggingTo(logger: Logger): typeof maskError {
+  return (error, message, isDev) => {
+    if (error instanceof GraphQLError && answerDatabaseFault(error, logger)) return error;
+    return codeValidationErrors(error, message, isDev);
+  };
+}
+// --- end database faults ---
+
 /**
  * Pothos refuses some arguments itself (an id of the wrong type, a negative `first`); those are
  * the client's mistakes and get BAD_USER_INPUT like ours. Everything else is yoga's masking.
@@ -70,41 +137,88 @@ const codeValidationErrors: typeof maskError = (error, message, isDev) => {
       extensions: { ...error.extensions, code: "BAD_USER_INPUT" },
     });
   }
-  return maskError(error, message, isDev);
+  const masked = maskError(error, message, isDev);
+  // The request log (src/http/request-log.ts) logs what the client does not see, bounded.
+  Object.defineProperty(masked, MASKED_ORIGINAL, {
+    value: error instanceof GraphQLError ? (error.originalError ?? error) : error,
+    enumerable: false,
+  });
+  return masked;
 };
 
 export interface AppOptions {
   database: Database;
-  /** Print unexpected errors (they are masked for clients either way). */
+  /** Kept for callers of the old signature; unexpected errors are logged through `logger`. */
   logErrors?: boolean;
-  // explorer (issue 11)
+  /** Request lines and unexpected errors; silent when not given. */
+  logger?: Logger;
+  /** Limits, CORS and switches; from the environment (src/config.ts) when not given. */
+  settings?: Partial<HttpSettings>;
   /** The built explorer page (default: dist/explorer, written by `npm run build:web`). */
   explorerDir?: string;
-  // end explorer
 }
 
 export type App = YogaServerInstance<Record<string, never>, Context>;
 
+const ENDPOINT = "/graphql";
+
+function clientAddress(
+  request: Request,
+  serverContext: { req?: { socket?: { remoteAddress?: string } } },
+  trustProxy: boolean,
+): string {
+  if (trustProxy) {
+    const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+    if (forwarded) return forwarded.slice(0, 100);
+  }
+  return serverContext.req?.socket?.remoteAddress ?? "unknown";
+}
+
 /** Builds the HTTP app; `app.fetch` serves it in-process, `main.ts` puts it on a port. */
-export function createApp({ database, logErrors = true, explorerDir }: AppOptions): App {
+export function createApp({
+  database,
+  logger = silentLogger,
+  settings = {},
+  explorerDir,
+}: AppOptions): App {
+  const http: HttpSettings = { ...httpSettings(loadConfig()), ...settings };
+  const admitFrom = createPublicWriteGate(http.publicWrites);
   return createYoga<Record<string, never>, Context>({
     schema,
-    context: ({ request }) => createContext(database.db, request.headers.get("authorization")),
-    graphqlEndpoint: "/graphql",
+    context: ({ request, ...serverContext }) =>
+      createContext(
+        database.db,
+        request.headers.get("authorization"),
+        admitFrom(clientAddress(request, serverContext as never, http.trustProxy)),
+      ),
+    graphqlEndpoint: ENDPOINT,
     landingPage: false,
     renderGraphiQL,
-    graphiql: { title: "pickgraph", defaultQuery: EXAMPLE_QUERY },
-    logging: logErrors ? "warn" : false,
-    maskedErrors: { maskError: codeValidationErrors },
+    graphiql: http.graphiql ? { title: "pickgraph", defaultQuery: EXAMPLE_QUERY } : false,
+    // One operation per request: a JSON array is refused (yoga's default, said here on purpose).
+    batching: false,
+    // Validation depends on the request's variables (cost, argument checks): never cached.
+    parserAndValidationCache: false,
+    // Unexpected errors are logged by the request log, bounded and with the request id.
+    logging: false,
+    maskedErrors: { maskError: maskErrorsLoggingTo(logger) },
+    // Reads are public and tokens travel in the Authorization header, never in cookies: no
+    // origin needs credentials, and only the listed ones get them.
+    cors: (request) => {
+      const origin = request.headers.get("origin");
+      if (origin && http.corsOrigins.includes(origin)) {
+        return { origin, credentials: true, methods: ["GET", "POST"], maxAge: 600 };
+      }
+      return { origin: "*", credentials: false, methods: ["GET", "POST"], maxAge: 600 };
+    },
     plugins: [
-      maxDepthPlugin({ n: QUERY_LIMITS.maxDepth, exposeLimits: true, flattenFragments: true }),
-      maxAliasesPlugin({ n: QUERY_LIMITS.maxAliases, exposeLimits: true }),
-      maxTokensPlugin({ n: QUERY_LIMITS.maxTokens, exposeLimits: true }),
-      maxDirectivesPlugin({ n: QUERY_LIMITS.maxDirectives, exposeLimits: true }),
-      costLimitPlugin({ maxCost: QUERY_LIMITS.maxCost, exposeLimits: true }),
-      // explorer (issue 11)
+      requestLogPlugin(logger),
+      compressionPlugin(),
+      requestGuardPlugin({ endpoint: ENDPOINT, maxBodyBytes: http.maxBodyBytes }),
+      operationLimitsPlugin(http.limits),
+      schemaExposurePlugin(http),
+      readinessPlugin(database),
       explorerPlugin({ dir: explorerDir, graphqlEndpoint: "/graphql" }),
-      // end explorer
     ],
   });
 }

@@ -9,19 +9,22 @@ import { importPageTexts } from "./editing/comparisons.ts";
 import { ValidationError } from "./editing/errors.ts";
 import { createToken, listTokens, revokeToken } from "./editing/tokens.ts";
 import { exportAllComparisons, exportComparison } from "./ingest/export-pages.ts";
-import type { ImportResult } from "./ingest/import-pages.ts";
+import type { ImportResult, KeptEdit } from "./ingest/import-pages.ts";
 import type { DescriptionImportResult } from "./ingest/import-topics.ts";
 import { PageFormatError } from "./ingest/page.ts";
 import { readPageFiles, readTopicFiles } from "./ingest/read-pages.ts";
-import { SEEDS_FOLDER, seedDatabase } from "./ingest/seed.ts";
+import { SEEDS_FOLDER } from "./ingest/seed.ts";
 
 const USAGE = `Usage: npm run cli -- <command> [arguments]
 
 Commands:
   migrate                          apply pending migrations
-  seed                             import the seed corpus (seeds/); safe to repeat
-  import <file-or-folder>...       import comparison pages (.txt) and topic descriptions
-                                   (.topics); all or nothing
+  seed [--force]                   import the seed corpus (seeds/); safe to repeat
+  import [--force] <file-or-folder>...
+                                   import comparison pages (.txt) and topic descriptions
+                                   (.topics); all or nothing. A page
+                                   whose comparison was edited (or deleted) since its last
+                                   import is skipped and listed; --force overwrites it
   export <comparison-slug>         print one comparison as a page
   export --all --out <folder>      write every comparison to <folder>/<slug>.txt
   schema:print [--check]           write schema/schema.graphql (--check: fail if it is stale)
@@ -71,6 +74,31 @@ function reportImport(
   line("updated", result.updated);
   console.log(`unchanged: ${result.unchanged.length}`);
   console.log(`topics created: ${result.topicsCreated}`);
+  const describe = (edit: KeptEdit) =>
+    edit.reason === "deleted"
+      ? `  ${edit.slug} (deleted since its last import)`
+      : `  ${edit.slug} (version ${edit.version}, last imported ${edit.importedVersion === null ? "never" : `at version ${edit.importedVersion}`})`;
+  if (result.overwritten.length > 0) {
+    console.log(`overwritten edits (--force): ${result.overwritten.length}`);
+    for (const edit of result.overwritten) console.log(describe(edit));
+  }
+  if (result.skipped.length > 0) {
+    console.log(`skipped, changed since the last import: ${result.skipped.length}`);
+    for (const edit of result.skipped) console.log(describe(edit));
+    console.error(
+      `${result.skipped.length} page(s) were not imported, to keep the edits made to them since their last import (see "history" of each comparison); run again with --force to overwrite them.`,
+    );
+  }
+}
+
+/** `import` and `seed`: pages and flags. */
+function importArguments(args: string[]): { paths: string[]; force: boolean } {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { force: { type: "boolean" } },
+  });
+  return { paths: positionals, force: values.force === true };
 }
 
 function progress(done: number, total: number): void {
@@ -134,23 +162,26 @@ async function run(argv: string[]): Promise<void> {
       await withDatabase(async (database) => console.log(`Migrated ${database.location}.`));
       return;
     case "seed":
-      await withDatabase(async (database) =>
-        reportImport(await seedDatabase(database.db, SEEDS_FOLDER), database.location),
-      );
-      return;
     case "import": {
-      if (rest.length === 0) throw new UsageError("import needs at least one file or folder");
-      const texts = await readPageFiles(rest);
-      const descriptions = await readTopicFiles(rest);
+      const { paths, force } = importArguments(rest);
+      if (command === "seed" && paths.length > 0) throw new UsageError("seed takes no paths");
+      if (command === "import" && paths.length === 0) {
+        throw new UsageError("import needs at least one file or folder");
+      }
+      const folders = command === "seed" ? [SEEDS_FOLDER] : paths;
+      const texts = await readPageFiles(folders);
+      const descriptions = await readTopicFiles(folders);
       if (texts.length === 0 && descriptions.length === 0) {
-        throw new UsageError(`no .txt pages or .topics files found in ${rest.join(", ")}`);
+        throw new UsageError(`no .txt pages or .topics files found in ${folders.join(", ")}`);
       }
       await withDatabase(async (database) =>
         reportImport(
+          // Logged like every write, as actor "cli", so Comparison.history tells the truth.
           await importPageTexts(database.db, "cli", texts, {
             maxPages: Number.POSITIVE_INFINITY,
             onProgress: progress,
             descriptions,
+            guardEdits: { force },
           }),
           database.location,
         ),

@@ -31,16 +31,57 @@ const booleanString = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((v) => v === "true" || v === "1" || v === "yes");
 
+const originList = z
+  .string()
+  .default("")
+  .transform((value) =>
+    value
+      .split(",")
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== ""),
+  );
+
+/** What one HTTP request may ask for and who may ask (src/http/, README "Limits"). */
+const httpEnv = {
+  NODE_ENV: z.string().default("development"),
+  /** Items one operation may make the server produce (see README "Limits"). */
+  MAX_QUERY_COST: z.coerce.number().int().min(1).default(10_000),
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(1).max(100).default(16),
+  MAX_QUERY_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
+  MAX_QUERY_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(30),
+  MAX_QUERY_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(4000),
+  /** Characters of a query document, comments and whitespace included. */
+  MAX_QUERY_LENGTH: z.coerce.number().int().min(100).max(10_000_000).default(20_000),
+  /** Bytes of a request body; larger ones get 413. */
+  MAX_BODY_BYTES: z.coerce.number().int().min(1000).max(100_000_000).default(2_000_000),
+  /** Comma-separated origins that get credentialed CORS; other origins only uncredentialed reads. */
+  CORS_ORIGINS: originList,
+  /** Default: on unless NODE_ENV=production. */
+  GRAPHIQL: booleanString.optional(),
+  INTROSPECTION: booleanString.optional(),
+  /** submitFeedback calls one client address may make per minute. */
+  FEEDBACK_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
+  /** Seconds in which an identical feedback from one client address is not counted again. */
+  FEEDBACK_DEDUPE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
+  /** Take the client address from X-Forwarded-For (behind a proxy you run). */
+  TRUST_PROXY: booleanString.default(false),
+};
+
 const envSchema = z.object({
   DATABASE_URL: z.string().default(DEFAULT_DATABASE_URL),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default("127.0.0.1"),
   SEED: booleanString.default(true),
+  ...httpEnv,
   /** Connections in the postgres.js pool of one server process. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /** Statement timeout applied to every request's SQL (milliseconds). */
   STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  /** How long opening one Postgres connection may take before the request fails (milliseconds). */
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  /** After SIGTERM/SIGINT, how long requests in flight may take to finish (milliseconds). */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 
 export type Config = z.infer<typeof envSchema> & { database: DatabaseTarget };

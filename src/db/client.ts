@@ -26,6 +26,17 @@ export interface OpenDatabaseOptions {
   onQuery?: (query: string, params: unknown[]) => void;
   poolSize?: number;
   statementTimeoutMs?: number;
+  /** How long opening one Postgres connection may take before the request fails. */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * Delay before a Postgres connection that failed tries again, in seconds. postgres.js backs off
+ * up to 20 s after a few failures, so a server kept answering "unavailable" for up to 20 s after
+ * its database returned; a short, capped delay brings it back within a second.
+ */
+function reconnectDelay(failures: number): number {
+  return Math.min(0.05 * 2 ** failures, 0.5);
 }
 
 export async function openDatabase(
@@ -37,6 +48,8 @@ export async function openDatabase(
     const client = postgres(target.url, {
       max: options.poolSize ?? 10,
       onnotice: () => {},
+      connect_timeout: (options.connectTimeoutMs ?? 2_000) / 1000,
+      backoff: reconnectDelay,
       connection: {
         application_name: "pickgraph",
         statement_timeout: options.statementTimeoutMs ?? 10_000,

@@ -116,6 +116,11 @@ export const comparisonsTable = pgTable(
     feedbackContact: text("feedback_contact"),
     /** Bumped whenever content changes; writers send the version they read (optimistic locking). */
     version: integer("version").notNull().default(1),
+    /**
+     * The version the last command-line import (`import`, `seed`) left: when `version` has moved
+     * on since, someone edited the comparison and the next import must not overwrite it unasked.
+     */
+    importedVersion: integer("imported_version"),
     ...timestamps,
   },
   (t) => [

@@ -276,6 +276,8 @@ export async function importPageTexts(
     onProgress?: (done: number, total: number) => void;
     /** Topic description files, written first in the same transaction. */
     descriptions?: { text: string; source: string }[];
+    /** Command-line imports: keep edits made since the last one (see ImportOptions). */
+    guardEdits?: { force: boolean };
   } = {},
 ): Promise<ImportResult & { descriptions?: DescriptionImportResult }> {
   const maxPages = options.maxPages ?? LIMITS.pagesPerImport;
@@ -321,11 +323,10 @@ export async function importPageTexts(
       described =
         descriptions.length > 0 ? await importTopicDescriptions(tx, descriptions) : undefined;
       if (described) await recordDescriptionChanges(tx, actor, described);
-      result = await importPages(
-        tx,
-        pages,
-        options.onProgress ? { onProgress: options.onProgress } : {},
-      );
+      result = await importPages(tx, pages, {
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(options.guardEdits ? { guardEdits: options.guardEdits } : {}),
+      });
     } catch (error) {
       if (error instanceof PageFormatError) {
         throw new ValidationError(
@@ -343,16 +344,32 @@ export async function importPageTexts(
         )
       : [];
     const created = new Set(result.created);
+    const overwritten = new Map(result.overwritten.map((edit) => [edit.slug, edit]));
     await recordChanges(
       tx,
       actor,
-      rows.map((r) => ({
-        action: created.has(r.slug) ? "comparison.import.create" : "comparison.import.update",
-        subject: r.slug,
-        summary: created.has(r.slug) ? "imported a new page" : "imported a changed page",
-        comparisonId: r.id,
-        version: r.version,
-      })),
+      rows.map((r) => {
+        const edit = overwritten.get(r.slug);
+        if (edit) {
+          return {
+            action: "comparison.import.overwrite",
+            subject: r.slug,
+            summary:
+              edit.reason === "deleted"
+                ? "imported a page deleted since its last import again (forced)"
+                : `imported a page over the edits made since version ${edit.importedVersion ?? "(never imported)"} (forced)`,
+            comparisonId: r.id,
+            version: r.version,
+          };
+        }
+        return {
+          action: created.has(r.slug) ? "comparison.import.create" : "comparison.import.update",
+          subject: r.slug,
+          summary: created.has(r.slug) ? "imported a new page" : "imported a changed page",
+          comparisonId: r.id,
+          version: r.version,
+        };
+      }),
     );
     return result;
   });

@@ -1,11 +1,12 @@
 import SchemaBuilder from "@pothos/core";
+import ComplexityPlugin from "@pothos/plugin-complexity";
 import DrizzlePlugin from "@pothos/plugin-drizzle";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import { type Column, getViewSelectedFields, inArray, isTable } from "drizzle-orm";
 import { getTableConfig, type PgTable, type PgView } from "drizzle-orm/pg-core";
-import { GraphQLError } from "graphql";
+import { GraphQLError, type GraphQLField, getNamedType, isListType, isNonNullType } from "graphql";
 import type { Db } from "../db/client.ts";
 import { type Relations, relations } from "../db/relations.ts";
 import { comparisonsTable, optionsTable, topicsTable } from "../db/tables.ts";
@@ -77,6 +78,59 @@ export function checkKinds<Kind>(
   return kinds;
 }
 
+/**
+ * How many items a list without a page-size argument may hold, by `field:ItemType`, for pricing
+ * what is selected under it: the bounds the writers enforce (8 options, 10 tags an option, so at
+ * most 80 topics a comparison) or, where nothing bounds it, a generous guess (DEFAULT_LIST_SIZE).
+ */
+const LIST_SIZES: Record<string, number> = {
+  "options:Option": 8,
+  "topics:Topic": 80,
+  "relatedTopics:Topic": 10,
+  "conditions:VerdictCondition": 8,
+  "byOption:OptionFeedback": 8,
+};
+const DEFAULT_LIST_SIZE = 10;
+
+function isList(field: GraphQLField<unknown, unknown>): boolean {
+  return isListType(isNonNullType(field.type) ? field.type.ofType : field.type);
+}
+
+/** `first`, else `last`, else the default size: what a page may hold. */
+export function pageSize(args: { first?: unknown; last?: unknown }): number {
+  for (const value of [args.first, args.last]) {
+    if (typeof value === "number" && Number.isFinite(value)) return Math.max(0, value);
+  }
+  return CONNECTION_DEFAULT_SIZE;
+}
+
+/**
+ * The cost of a field (plugin-complexity's `fieldComplexity`), counted in items the server
+ * produces: 1 for the field itself, and the selection below it multiplied by how many items it
+ * may hold. A page multiplies by `first`/`last` (or the default size) whatever their source
+ * (literal, variable, default), so `first: $n` costs what $n says; a page's own `edges` and
+ * `nodes` then count once per item. Traversal fields set their own costs where they are defined.
+ */
+export function defaultFieldCost(
+  args: Record<string, unknown>,
+  field: GraphQLField<unknown, unknown>,
+): { field: number; multiplier: number } {
+  const argNames = new Set(field.args.map((arg) => arg.name));
+  if (argNames.has("first") || argNames.has("last")) {
+    return { field: 1, multiplier: pageSize(args) };
+  }
+  if (argNames.has("ids") && Array.isArray(args.ids)) {
+    return { field: 1, multiplier: args.ids.length };
+  }
+  if (!isList(field)) return { field: 1, multiplier: 1 };
+  const item = getNamedType(field.type).name;
+  const known = LIST_SIZES[`${field.name}:${item}`];
+  if (known !== undefined) return { field: 1, multiplier: known };
+  // The edges and nodes of a page: the page's multiplier already counted them.
+  if (field.name === "edges" || field.name === "nodes") return { field: 1, multiplier: 1 };
+  return { field: 1, multiplier: DEFAULT_LIST_SIZE };
+}
+
 export const builder = new SchemaBuilder<{
   Context: Context;
   DrizzleRelations: Relations;
@@ -84,7 +138,13 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
 }>({
   defaultFieldNullability: false,
-  plugins: [ScopeAuthPlugin, ErrorsPlugin, RelayPlugin, DrizzlePlugin],
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, RelayPlugin, DrizzlePlugin, ComplexityPlugin],
+  // Costs only: the limit is checked in validation (src/http/), where the request's variables
+  // are known and a refusal can carry its own code before anything runs.
+  complexity: {
+    fieldComplexity: (args, _ctx, field) =>
+      defaultFieldCost(args, field as GraphQLField<unknown, unknown>),
+  },
   scopeAuth: {
     // Resolved once per request (the plugin caches it): one token lookup, however many fields.
     authScopes: async (ctx) => {

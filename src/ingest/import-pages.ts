@@ -14,11 +14,31 @@ export interface ImportResult {
   unchanged: string[];
   /** How many topics the import created (options and tags seen for the first time). */
   topicsCreated: number;
+  /** Pages not written, to keep an edit made since the last guarded import (see `guardEdits`). */
+  skipped: KeptEdit[];
+  /** Pages written over such an edit because the import was forced; a subset of created/updated. */
+  overwritten: KeptEdit[];
+}
+
+/** A comparison changed by someone else since the last command-line import of its page. */
+export interface KeptEdit {
+  slug: string;
+  /** `edited`: its version moved on since that import; `deleted`: it was deleted since. */
+  reason: "edited" | "deleted";
+  /** The version the last import left (null when none did), and the version now. */
+  importedVersion: number | null;
+  version: number | null;
 }
 
 export interface ImportOptions {
   /** Called after each chunk of pages is written, for progress output. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Command-line imports (`import`, `seed`): a page whose comparison was edited or deleted since
+   * the last such import is skipped and reported, unless `force`; every page this import leaves
+   * as its file says is marked as imported.
+   */
+  guardEdits?: { force: boolean };
 }
 
 /** Lengths the database enforces (see the CHECKs in src/db/tables.ts). */
@@ -129,6 +149,8 @@ interface ExistingComparison {
   id: number;
   slug: string;
   fingerprint: string;
+  version: number;
+  importedVersion: number | null;
 }
 
 /**
@@ -183,6 +205,8 @@ async function loadExisting(db: Db, slugs: string[]): Promise<Map<string, Existi
   const rows = await selectRows<{
     id: number;
     slug: string;
+    version: number;
+    imported_version: number | null;
     title: string;
     category: string;
     intro: string;
@@ -194,7 +218,7 @@ async function loadExisting(db: Db, slugs: string[]): Promise<Map<string, Existi
   }>(
     db,
     sql`
-      SELECT c.id, c.slug, c.title, c.category, c.intro, pt.slug AS pick_slug, c.pick_summary,
+      SELECT c.id, c.slug, c.version, c.imported_version, c.title, c.category, c.intro, pt.slug AS pick_slug, c.pick_summary,
         c.bottom_line, c.feedback_contact,
         (SELECT json_agg(json_build_array(t.slug, o.name, o.summary, o.pros, o.cons, o.use_if,
             (SELECT coalesce(json_agg(tt.slug ORDER BY ot.position), '[]'::json)
@@ -221,9 +245,32 @@ async function loadExisting(db: Db, slugs: string[]): Promise<Map<string, Existi
       row.feedback_contact,
       row.options ?? [],
     ]);
-    existing.set(row.slug, { id: row.id, slug: row.slug, fingerprint });
+    existing.set(row.slug, {
+      id: row.id,
+      slug: row.slug,
+      fingerprint,
+      version: row.version,
+      importedVersion: row.imported_version,
+    });
   }
   return existing;
+}
+
+/** Slugs among `slugs` whose comparison was deleted after it last existed (by the change log). */
+async function loadDeleted(db: Db, slugs: string[]): Promise<Map<string, number | null>> {
+  if (slugs.length === 0) return new Map();
+  const rows = await selectRows<{ subject: string; version: number | null }>(
+    db,
+    sql`
+      SELECT subject, version FROM (
+        SELECT DISTINCT ON (subject) subject, action, version FROM changes
+        WHERE subject = ANY(${sql.param(slugs)}::text[]) AND action LIKE 'comparison.%'
+        ORDER BY subject, id DESC
+      ) latest
+      WHERE action = 'comparison.delete'
+    `,
+  );
+  return new Map(rows.map((r) => [r.subject, r.version]));
 }
 
 function planTopics(pages: Page[]): PlannedTopic[] {
@@ -449,22 +496,65 @@ export async function importPages(
     const slugs = pages.map((p) => comparisonSlug(p.options.map((o) => o.name)));
     const existing = await loadExisting(tx, slugs);
     const canonical = existing.size > 0 ? await loadAliases(tx, pages) : new Map<string, string>();
-    const result: ImportResult = { created: [], updated: [], unchanged: [], topicsCreated: 0 };
+    const guard = options.guardEdits;
+    const deleted = guard
+      ? await loadDeleted(
+          tx,
+          slugs.filter((slug) => !existing.has(slug)),
+        )
+      : new Map<string, number | null>();
+    const result: ImportResult = {
+      created: [],
+      updated: [],
+      unchanged: [],
+      topicsCreated: 0,
+      skipped: [],
+      overwritten: [],
+    };
     const toWrite: Page[] = [];
+    const kept = new Set<Page>();
+    // Says whether the page may be written; records an edit it would overwrite.
+    const mayOverwrite = (edit: KeptEdit | null, page: Page): boolean => {
+      if (edit === null || !guard) return true;
+      if (guard.force) {
+        result.overwritten.push(edit);
+        return true;
+      }
+      result.skipped.push(edit);
+      kept.add(page);
+      return false;
+    };
     pages.forEach((page, index) => {
       const slug = slugs[index] as string;
       const before = existing.get(slug);
       if (before === undefined) {
+        const deletedAt = deleted.get(slug);
+        const edit: KeptEdit | null =
+          deletedAt === undefined
+            ? null
+            : { slug, reason: "deleted", importedVersion: null, version: deletedAt };
+        if (!mayOverwrite(edit, page)) return;
         result.created.push(slug);
         toWrite.push(page);
       } else if (before.fingerprint !== fingerprintPage(page, canonical)) {
+        const edit: KeptEdit | null =
+          before.importedVersion === before.version
+            ? null
+            : {
+                slug,
+                reason: "edited",
+                importedVersion: before.importedVersion,
+                version: before.version,
+              };
+        if (!mayOverwrite(edit, page)) return;
         result.updated.push(slug);
         toWrite.push(page);
       } else {
         result.unchanged.push(slug);
       }
     });
-    const topics = await upsertTopics(tx, planTopics(pages));
+    // A skipped page renames no topic either: its option names stay as the edit left them.
+    const topics = await upsertTopics(tx, planTopics(pages.filter((page) => !kept.has(page))));
     result.topicsCreated = topics.created;
     checkMergedTopics(toWrite, topics.ids);
     const touched = new Set<number>();
@@ -474,6 +564,14 @@ export async function importPages(
       options.onProgress?.(Math.min(start + CHUNK_PAGES, toWrite.length), toWrite.length);
     }
     await syncPageEdges(tx, [...touched]);
+    if (guard) {
+      const asImported = [...result.created, ...result.updated, ...result.unchanged];
+      await tx.execute(sql`
+        UPDATE comparisons SET imported_version = version
+        WHERE slug = ANY(${sql.param(asImported)}::text[])
+          AND imported_version IS DISTINCT FROM version
+      `);
+    }
     return result;
   });
 }

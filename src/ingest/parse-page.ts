@@ -24,6 +24,9 @@ import { isSlug, slugify } from "./slug.ts";
  *   and slugified (`Career Development` → `career-development`), so that a page linking by name
  *   and one linking by slug reach the same topic. Duplicates are dropped; empty entries rejected.
  * - Option names are matched exactly (after whitespace normalisation) against the title.
+ * - Option blocks may come in any order: the title fixes the order of the options.
+ * - The pick section may be the picked option's block itself: `🧊Nice Pick`, the name, its
+ *   summary, then its Pros/Cons, with no separate block for that option later.
  */
 export function parsePage(text: string, source: string): Page {
   const { page, issues } = readPage(text, source);
@@ -110,6 +113,8 @@ interface Pick {
   summary: string;
   /** Whether the name is one of the title's options (if not, that has already been reported). */
   known: boolean;
+  /** The line of the pick's name when the pick section was also the option's block. */
+  blockLine?: number;
 }
 
 function normaliseName(text: string): string {
@@ -291,6 +296,15 @@ class PageParser {
     if (summary === "") {
       this.issue(nameLine.no, `expected a summary paragraph under the pick ${quote(name)}`);
     }
+    const next = this.nextNonBlank();
+    const nextKind = next === undefined ? undefined : this.classify(next);
+    if (known && (nextKind === "pros" || nextKind === "cons")) {
+      // No separate pick summary: the pick section goes on as the picked option's block.
+      const draft = this.drafts.get(name) as OptionDraft;
+      draft.summary = summary;
+      this.readSections(draft);
+      return { name, summary, known, blockLine: nameLine.no };
+    }
     return { name, summary, known };
   }
 
@@ -308,7 +322,7 @@ class PageParser {
 
   private readOptionBlocks(pick: Pick | undefined): void {
     const blockLines = new Map<string, number>();
-    let furthest = -1;
+    if (pick?.blockLine !== undefined) blockLines.set(pick.name, pick.blockLine);
     let stop: Line | undefined;
     for (;;) {
       const line = this.nextNonBlank();
@@ -332,7 +346,6 @@ class PageParser {
         continue;
       }
       const name = normaliseName(line.text);
-      const index = this.names.indexOf(name);
       const firstBlock = blockLines.get(name);
       if (firstBlock !== undefined) {
         this.issue(
@@ -342,14 +355,6 @@ class PageParser {
         this.readOptionBlock(line, this.emptyDraft(name), pick);
         continue;
       }
-      if (index < furthest) {
-        const later = this.names[furthest] as string;
-        this.issue(
-          line.no,
-          `expected option blocks in title order, found ${quote(name)} after ${quote(later)}`,
-        );
-      }
-      furthest = Math.max(furthest, index);
       blockLines.set(name, line.no);
       this.readOptionBlock(line, this.drafts.get(name) as OptionDraft, pick);
     }
@@ -384,6 +389,11 @@ class PageParser {
       this.issue(nameLine.no, `expected a summary paragraph under the option ${quote(draft.name)}`);
     }
     draft.summary = summary;
+    this.readSections(draft);
+  }
+
+  /** The option's `Pros` and `Cons` sections, in either order, each at most once. */
+  private readSections(draft: OptionDraft): void {
     const sections = new Map<"pros" | "cons", number>();
     for (;;) {
       const line = this.nextNonBlank();

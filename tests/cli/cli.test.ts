@@ -7,9 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { type Database, openDatabase } from "../../src/db/client.ts";
 import { migrateDatabase } from "../../src/db/migrate.ts";
+import { createToken } from "../../src/editing/tokens.ts";
 import type { Page } from "../../src/ingest/page.ts";
 import { parsePage } from "../../src/ingest/parse-page.ts";
-import { createTestDatabase, type TestDatabase, testDriver } from "../helpers/database.ts";
+import {
+  createTestDatabase,
+  snapshotTables,
+  type TestDatabase,
+  testDriver,
+} from "../helpers/database.ts";
 import { graphql } from "../helpers/graphql.ts";
 
 /**
@@ -74,6 +80,8 @@ interface Workspace {
   run: (...args: string[]) => Promise<Run>;
   /** Opens the database in this process, once no CLI runs; closed by `dispose`. */
   open: () => Promise<Database>;
+  /** Closes what `open` opened (an embedded folder admits one process at a time). */
+  release: () => Promise<void>;
   dispose: () => Promise<void>;
 }
 
@@ -95,6 +103,10 @@ async function workspace(): Promise<Workspace> {
     open: async () => {
       opened ??= postgres ?? (await openDatabase({ driver: "pglite", dataDir: join(dir, "db") }));
       return opened;
+    },
+    release: async () => {
+      if (opened !== null && opened !== postgres) await opened.close();
+      opened = null;
     },
     dispose: async () => {
       if (opened !== null && opened !== postgres) await opened.close();
@@ -591,6 +603,158 @@ describe("usage", () => {
       expect(missing.code).toBe(1);
       expect(missing.stderr).toContain("no-such-folder: no such file or folder");
       await expect(readdir(join(scratch, "never-created"))).rejects.toThrow();
+    },
+    CLI_TIMEOUT,
+  );
+});
+
+describe("import and seed keep edits made through the API", () => {
+  const HISTORY = `query ($slug: String!) {
+    comparison(slug: $slug) { intro version history(first: 10) { nodes { actor action summary version } } }
+  }`;
+
+  it(
+    "skips and reports a page edited or deleted since its import, overwrites it with --force, and logs every write",
+    async () => {
+      const ws = await workspace();
+      try {
+        const pages = join(ws.dir, "pages");
+        await writePages(pages, { "cafe.txt": CAFE, "on-call.txt": ON_CALL });
+        expect((await ws.run("import", pages)).code).toBe(0);
+
+        // An editor changes one comparison and deletes the other through GraphQL.
+        let db = await ws.open();
+        const { token } = await createToken(db.db, { name: "alice", scopes: ["editor"] });
+        let app = createApp({ database: db, logErrors: false });
+        const auth = { authorization: `Bearer ${token}` };
+        const before = await graphql(app, HISTORY, { slug: CAFE_SLUG });
+        expect(before.data?.comparison.history.nodes).toEqual([
+          {
+            actor: "cli",
+            action: "comparison.import.create",
+            summary: "imported a new page",
+            version: 1,
+          },
+        ]);
+        const ids = await graphql(
+          app,
+          `{ cafe: comparison(slug: "${CAFE_SLUG}") { id } onCall: comparison(slug: "${ON_CALL_SLUG}") { id } }`,
+        );
+        const edited = await graphql(
+          app,
+          `mutation ($id: ID!) { updateComparison(input: { id: $id, expectedVersion: 1, intro: "Alice's intro." }) { __typename } }`,
+          { id: ids.data?.cafe.id },
+          auth,
+        );
+        expect(edited.data?.updateComparison.__typename).toBe("UpdateComparisonPayload");
+        const deleted = await graphql(
+          app,
+          `mutation ($id: ID!) { deleteComparison(input: { id: $id }) { __typename } }`,
+          { id: ids.data?.onCall.id },
+          auth,
+        );
+        expect(deleted.data?.deleteComparison.__typename).toBe("DeleteComparisonPayload");
+        await ws.release();
+
+        // The page file changes too; importing it again must not undo either edit.
+        await writePages(pages, {
+          "cafe.txt": CAFE.replace("People sleep at night", "Everybody sleeps at night"),
+        });
+        for (let round = 0; round < 2; round++) {
+          db = await ws.open();
+          const snapshot = await snapshotTables(db.db);
+          await ws.release();
+          const kept = await ws.run("import", pages);
+          expect(kept.code).toBe(0);
+          expect(kept.stdout).toMatch(/^created: 0$/m);
+          expect(kept.stdout).toMatch(/^updated: 0$/m);
+          expect(kept.stdout).toMatch(/^skipped, changed since the last import: 2$/m);
+          expect(kept.stdout).toContain(`${CAFE_SLUG} (version 2, last imported at version 1)`);
+          expect(kept.stdout).toContain(`${ON_CALL_SLUG} (deleted since its last import)`);
+          expect(kept.stderr).toMatch(/2 page\(s\) were not imported.*--force/);
+          db = await ws.open();
+          // Nothing written at all, and the edit stands.
+          expect(await snapshotTables(db.db)).toEqual(snapshot);
+          app = createApp({ database: db, logErrors: false });
+          expect((await graphql(app, HISTORY, { slug: CAFE_SLUG })).data?.comparison.intro).toBe(
+            "Alice's intro.",
+          );
+          await ws.release();
+        }
+
+        const forced = await ws.run("import", "--force", pages);
+        expect(forced.code).toBe(0);
+        expect(forced.stdout).toMatch(/^created: 1$/m);
+        expect(forced.stdout).toMatch(/^updated: 1$/m);
+        expect(forced.stdout).toMatch(/^overwritten edits \(--force\): 2$/m);
+        expect(forced.stderr).toBe("");
+        db = await ws.open();
+        app = createApp({ database: db, logErrors: false });
+        const after = await graphql(app, HISTORY, { slug: CAFE_SLUG });
+        expect(after.data?.comparison.intro).not.toBe("Alice's intro.");
+        expect(
+          after.data?.comparison.history.nodes.map((n: any) => [n.actor, n.action, n.version]),
+        ).toEqual([
+          ["cli", "comparison.import.overwrite", 3],
+          ["alice", "comparison.update", 2],
+          ["cli", "comparison.import.create", 1],
+        ]);
+        expect(after.data?.comparison.history.nodes[0].summary).toMatch(
+          /since version 1 \(forced\)/,
+        );
+        const recreated = await graphql(app, HISTORY, { slug: ON_CALL_SLUG });
+        expect(recreated.data?.comparison.history.nodes[0]).toMatchObject({
+          actor: "cli",
+          action: "comparison.import.overwrite",
+        });
+        const snapshot = await snapshotTables(db.db);
+        await ws.release();
+
+        // Forced once, the pages are as imported again: the next import has nothing to do.
+        const settled = await ws.run("import", pages);
+        expect(settled.stdout).toMatch(/^unchanged: 2$/m);
+        expect(settled.stdout).not.toMatch(/skipped/);
+        db = await ws.open();
+        expect(await snapshotTables(db.db)).toEqual(snapshot);
+      } finally {
+        await ws.dispose();
+      }
+    },
+    CLI_TIMEOUT * 2,
+  );
+
+  it(
+    "seeds with history by actor cli, and seeding again writes nothing",
+    async () => {
+      const ws = await workspace();
+      try {
+        const first = await ws.run("seed");
+        expect(first.code).toBe(0);
+        expect(first.stdout).toMatch(/^created: \d{2,}$/m);
+        let db = await ws.open();
+        const snapshot = await snapshotTables(db.db);
+        const app = createApp({ database: db, logErrors: false });
+        const seeded = await graphql(app, HISTORY, {
+          slug: "individual-contributor-model-vs-management-track",
+        });
+        expect(seeded.data?.comparison.history.nodes).toEqual([
+          {
+            actor: "cli",
+            action: "comparison.import.create",
+            summary: "imported a new page",
+            version: 1,
+          },
+        ]);
+        await ws.release();
+        const again = await ws.run("seed");
+        expect(again.code).toBe(0);
+        expect(again.stdout).toMatch(/^created: 0$/m);
+        expect(again.stdout).toMatch(/^updated: 0$/m);
+        db = await ws.open();
+        expect(await snapshotTables(db.db)).toEqual(snapshot);
+      } finally {
+        await ws.dispose();
+      }
     },
     CLI_TIMEOUT,
   );

@@ -265,14 +265,15 @@ describe("reads stay public", () => {
   });
 
   it("takes public feedback with any header, never looking the token up", async () => {
-    for (const [, headers] of refusals) {
+    for (const [index, [, headers]] of refusals.entries()) {
       database().resetStatements();
+      // Each comment differs: the same feedback sent again is answered but not counted twice.
       const response = await graphql(
         app,
-        `mutation ($id: ID!, $option: ID!) {
-          submitFeedback(input: { comparisonId: $id, preferredOptionId: $option, comment: "Nice." }) {
+        `mutation ($id: ID!, $option: ID!, $comment: String) {
+          submitFeedback(input: { comparisonId: $id, preferredOptionId: $option, comment: $comment }) {
             __typename } }`,
-        { id: ids.first, option: ids.firstOptions[1] },
+        { id: ids.first, option: ids.firstOptions[1], comment: `Nice, ${index}.` },
         headers(),
       );
       expect(response.errors).toBeUndefined();

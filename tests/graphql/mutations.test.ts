@@ -19,7 +19,11 @@ const as: Record<"editor" | "other" | "saboteur", Record<string, string>> = {
 };
 
 beforeAll(async () => {
-  app = createApp({ database: database(), logErrors: false });
+  // More feedback than one client may send a minute in production (src/http/public-writes.ts).
+  app = createApp({
+    database: database(),
+    settings: { publicWrites: { perMinute: 10_000, dedupeSeconds: 600 } },
+  });
   for (const name of ["editor", "other", "saboteur"] as const) {
     const { token } = await createToken(database().db, { name, scopes: ["editor"] });
     as[name] = { authorization: `Bearer ${token}` };

@@ -195,6 +195,8 @@ describe("importing new pages", () => {
       updated: [],
       unchanged: [],
       topicsCreated: 5,
+      skipped: [],
+      overwritten: [],
     });
 
     const c = await comparison(STAFF_SLUG);
@@ -386,6 +388,8 @@ describe("re-importing", () => {
       updated: [],
       unchanged: [STAFF_SLUG, "staff-engineer-vs-tech-lead"],
       topicsCreated: 0,
+      skipped: [],
+      overwritten: [],
     });
     expect(await snapshot(db)).toBe(before);
     expect((await comparison(STAFF_SLUG)).version).toBe(1);
@@ -462,6 +466,8 @@ describe("re-importing", () => {
       updated: [STAFF_SLUG],
       unchanged: ["staff-engineer-vs-tech-lead"],
       topicsCreated: 1,
+      skipped: [],
+      overwritten: [],
     });
 
     const after = await comparison(STAFF_SLUG);

@@ -101,6 +101,20 @@ describe("parsePage: the canonical page and its variants", () => {
     ],
     ["no emoji at all", "pick-marker-plain.txt", (raw) => !raw.includes("🧊")],
     [
+      "option blocks out of title order",
+      "blocks-any-order.txt",
+      (raw) =>
+        raw.indexOf("\nEngineering Manager\n\nEngineering managers") <
+        raw.indexOf("\nStaff Engineer\n\nNice Pick"),
+    ],
+    [
+      "the pick marker followed directly by the picked option's block",
+      "pick-block-merged.txt",
+      (raw) =>
+        raw.split("\n").filter((line) => line === "Staff Engineer").length === 1 &&
+        /🧊Nice Pick\n\nStaff Engineer\n\nStaff engineers[^\n]*\n\nPros\n/.test(raw),
+    ],
+    [
       "BOM, CRLF, trailing spaces, other bullets, no final newline",
       "messy.txt",
       (raw) => raw.startsWith("\uFEFF") && raw.includes("  \r\n- ") && !raw.endsWith("\n"),
@@ -326,7 +340,9 @@ const badPages: Record<string, [number, ...string[]][]> = {
   "related-empty-entry.txt": [
     [22, 'expected a topic slug between every pair of commas in "Related to:"'],
   ],
-  "option-order.txt": [[25, 'expected option blocks in title order, found "Vim" after "Emacs"']],
+  "pick-block-twice.txt": [
+    [24, 'expected one block per option, found a second block for "Staff Engineer"', "line 9"],
+  ],
   "duplicate-block.txt": [
     [40, 'expected one block per option, found a second block for "Emacs"', "line 28"],
   ],

@@ -45,6 +45,17 @@ describe("renderPage", () => {
     expect(renderPage(withoutSource(parsePage(raw, file)))).toBe(raw);
   });
 
+  // Pages the reader tolerates export in the one canonical layout, so export → import is stable.
+  it.each(["blocks-any-order.txt", "pick-block-merged.txt"])(
+    "exports %s in the canonical layout",
+    (file) => {
+      const page = withoutSource(parsePage(fixture(file), file));
+      const rendered = renderPage(page);
+      expect(rendered).toBe(fixture("canonical.txt"));
+      expect(renderPage(withoutSource(parsePage(rendered, "again")))).toBe(rendered);
+    },
+  );
+
   it("normalises a variant to the canonical layout", () => {
     const messy = withoutSource(parsePage(fixture("messy.txt"), "messy.txt"));
     expect(renderPage(messy)).toBe(fixture("canonical.txt"));

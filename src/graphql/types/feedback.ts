@@ -114,11 +114,19 @@ builder.mutationField("submitFeedback", (t) =>
     },
     resolve: async (_root, { input }, ctx) => {
       const comparisonId = Number(input.comparisonId.id);
-      await submitFeedback(ctx.db, {
-        comparisonId,
-        preferredOptionId: Number(input.preferredOptionId.id),
-        comment: input.comment,
-      });
+      const fingerprint = JSON.stringify([
+        input.comparisonId.id,
+        input.preferredOptionId.id,
+        input.comment ?? null,
+      ]);
+      // The same feedback sent again by the same client is answered, not counted twice.
+      if ((await ctx.admitPublicWrite("submitFeedback", fingerprint)) === "new") {
+        await submitFeedback(ctx.db, {
+          comparisonId,
+          preferredOptionId: Number(input.preferredOptionId.id),
+          comment: input.comment,
+        });
+      }
       const comparison = await ctx.db.query.comparisonsTable.findFirst({
         where: { id: comparisonId },
       });

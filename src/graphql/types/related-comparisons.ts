@@ -1,11 +1,18 @@
 import {
   DEFAULT_RELATED_DEPTH,
+  MAX_BATCH,
   MAX_RELATED_DEPTH,
   type RelatedComparison,
   type RelatedComparisonOptions,
   relatedComparisons,
 } from "../../graph/traversal.ts";
-import { badUserInput, builder, CONNECTION_DEFAULT_SIZE, maxPageSize } from "../builder.ts";
+import {
+  badUserInput,
+  builder,
+  CONNECTION_DEFAULT_SIZE,
+  maxPageSize,
+  pageSize,
+} from "../builder.ts";
 import type { Context } from "../context.ts";
 import { batchLoad } from "../loaders.ts";
 import { Comparison } from "./comparison.ts";
@@ -33,6 +40,27 @@ function decodeCursor(cursor: string, argument: string): { score: number; slug: 
   });
 }
 
+/**
+ * The search behind one parent's related comparisons, in items produced: it walks the topics
+ * within `depth` hops of the options, which grows about fourfold a hop on the generated graph.
+ */
+export function relatedSearchCost(depth: number): number {
+  return 10 * 4 ** Math.max(0, Math.min(depth, MAX_RELATED_DEPTH));
+}
+
+/** Parents past MAX_BATCH (nested lists) are searched in several statements of MAX_BATCH each. */
+async function inBatches<Value>(
+  ids: readonly number[],
+  load: (ids: readonly number[]) => Promise<Map<number, Value>>,
+): Promise<Map<number, Value>> {
+  const result = new Map<number, Value>();
+  for (let start = 0; start < ids.length; start += MAX_BATCH) {
+    for (const [id, value] of await load(ids.slice(start, start + MAX_BATCH)))
+      result.set(id, value);
+  }
+  return result;
+}
+
 /** Orders like the traversal does: score descending, then slug in byte order. */
 function compare(a: { score: number; slug: string }, b: { score: number; slug: string }) {
   if (a.score !== b.score) return b.score - a.score;
@@ -51,6 +79,12 @@ builder.drizzleObjectField("comparisonsTable", "relatedComparisons", (t) =>
           description: `Hops between option topics, 0 to ${MAX_RELATED_DEPTH} (default ${DEFAULT_RELATED_DEPTH}).`,
         }),
       },
+      // Ranking needs every comparison within reach scored, so every page is priced as the
+      // full search.
+      complexity: (args) => ({
+        field: relatedSearchCost(args.depth ?? DEFAULT_RELATED_DEPTH),
+        multiplier: pageSize(args),
+      }),
       select: { columns: { id: true } },
       resolve: async (comparison, args, ctx: Context) => {
         maxPageSize(args);
@@ -58,7 +92,7 @@ builder.drizzleObjectField("comparisonsTable", "relatedComparisons", (t) =>
         const load = (name: string, options: RelatedComparisonOptions) =>
           clientErrors(() =>
             batchLoad(ctx, `related:${depth}:${name}`, comparison.id, (ids) =>
-              relatedComparisons(ctx.db, ids, { depth, ...options }),
+              inBatches(ids, (batch) => relatedComparisons(ctx.db, batch, { depth, ...options })),
             ),
           );
         // Counted only when asked for: the count needs every comparison within reach.
@@ -73,7 +107,7 @@ builder.drizzleObjectField("comparisonsTable", "relatedComparisons", (t) =>
           (args.last !== null && args.last !== undefined) ||
           (args.before !== null && args.before !== undefined);
         if (!backward) {
-          // Forward pages stop the search early: one more than asked says whether more follow.
+          // One more than asked says whether more follow.
           const first = args.first ?? CONNECTION_DEFAULT_SIZE;
           const after = args.after ? decodeCursor(args.after, "after") : undefined;
           const rows = await load(`first:${first}:${args.after ?? ""}`, {

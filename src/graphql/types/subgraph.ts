@@ -32,8 +32,35 @@ export async function clientErrors<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-// A topic known only by id: the plugin loads the fields a client selects, batched per request.
-const topicRef = (id: number) => ({ id }) as never;
+/**
+ * Costs (src/graphql/builder.ts counts in items produced). The generated 10,000-page graph has
+ * about 3 edges per topic; a path search may visit a large part of the graph from both ends,
+ * so each hop it may take is priced like a page of topics.
+ */
+const EDGES_PER_NODE = 4;
+const PATH_SEARCH_COST = 100;
+
+const topicRefs = new WeakMap<Context, Map<number, { id: number }>>();
+
+/**
+ * A topic known only by id: the plugin loads the fields a client selects, batched per request.
+ * Its batch is keyed by object, so one object per id and request: a topic that appears in many
+ * neighbourhoods is then one id in one query, not one bind parameter per appearance (100
+ * neighbourhoods of 1000 topics passed Postgres' 65,535-parameter limit).
+ */
+function topicRef(ctx: Context, id: number): never {
+  let refs = topicRefs.get(ctx);
+  if (!refs) {
+    refs = new Map();
+    topicRefs.set(ctx, refs);
+  }
+  let ref = refs.get(id);
+  if (!ref) {
+    ref = { id };
+    refs.set(id, ref);
+  }
+  return ref as never;
+}
 
 const SubgraphNode = builder.objectRef<SubgraphData["nodes"][number]>("SubgraphNode").implement({
   description: "A topic of a neighbourhood, with its distance from the start.",
@@ -44,7 +71,7 @@ const SubgraphNode = builder.objectRef<SubgraphData["nodes"][number]>("SubgraphN
     topic: t.field({
       type: Topic,
       description: "The topic.",
-      resolve: (node) => topicRef(node.topicId),
+      resolve: (node, _args, ctx) => topicRef(ctx, node.topicId),
     }),
   }),
 });
@@ -55,12 +82,12 @@ const SubgraphEdge = builder.objectRef<SubgraphEdgeData>("SubgraphEdge").impleme
     from: t.field({
       type: Topic,
       description: "Where the edge starts.",
-      resolve: (e) => topicRef(e.fromId),
+      resolve: (e, _args, ctx) => topicRef(ctx, e.fromId),
     }),
     to: t.field({
       type: Topic,
       description: "Where the edge ends.",
-      resolve: (e) => topicRef(e.toId),
+      resolve: (e, _args, ctx) => topicRef(ctx, e.toId),
     }),
     kind: t.field({ type: RelationKind, description: "The kind of edge.", resolve: (e) => e.kind }),
     weight: t.float({
@@ -76,12 +103,15 @@ const Subgraph = builder.objectRef<SubgraphData>("Subgraph").implement({
   fields: (t) => ({
     nodes: t.field({
       type: [SubgraphNode],
+      // `neighborhood` multiplies what is selected here by its limit: one per node.
+      complexity: { field: 1, multiplier: 1 },
       description:
         "The start topic first (depth 0), then every topic within reach, by depth, then id. When `limit` bites, the kept topics are the first reached breadth-first, each topic adding its neighbours in id order.",
       resolve: (g) => g.nodes,
     }),
     edges: t.field({
       type: [SubgraphEdge],
+      complexity: { field: 1, multiplier: EDGES_PER_NODE },
       description:
         "Every edge of the allowed kinds between two nodes; a symmetric COMPARED_WITH pair appears once.",
       resolve: (g) => g.edges,
@@ -100,11 +130,13 @@ const TopicPath = builder
       length: t.exposeInt("length", { description: "Hops: the number of edges." }),
       topics: t.field({
         type: [Topic],
+        complexity: { field: 1, multiplier: MAX_PATH_DEPTH + 1 },
         description: "The topics in order, from `from` to `to`.",
-        resolve: (p) => p.topicIds.map(topicRef),
+        resolve: (p, _args, ctx) => p.topicIds.map((id) => topicRef(ctx, id)),
       }),
       edges: t.field({
         type: [SubgraphEdge],
+        complexity: { field: 1, multiplier: MAX_PATH_DEPTH },
         description: "The edge taken at each hop, in order.",
         resolve: (p) => p.edges,
       }),
@@ -135,6 +167,11 @@ builder.drizzleObjectFields("topicsTable", (t) => ({
         description: `Most topics to return, the start included, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT}).`,
       }),
     },
+    // The search keeps at most `limit` topics and everything selected below is paid per topic.
+    complexity: (args) => {
+      const limit = typeof args.limit === "number" ? Math.max(1, args.limit) : DEFAULT_LIMIT;
+      return { field: limit, multiplier: limit };
+    },
     select: { columns: { id: true } },
     resolve: (topic, args, ctx: Context) => {
       const options = {
@@ -150,6 +187,8 @@ builder.drizzleObjectFields("topicsTable", (t) => ({
     },
   }),
   record: t.field({
+    // Two correlated counts in the parent's statement.
+    complexity: 2,
     type: builder.objectRef<{ comparisons: number; wins: number }>("TopicRecord").implement({
       description: "How a topic fares as an option.",
       fields: (r) => ({
@@ -177,6 +216,10 @@ builder.queryField("path", (t) =>
   t.field({
     type: TopicPath,
     nullable: true,
+    complexity: (args) => ({
+      field: PATH_SEARCH_COST * Math.max(1, args.maxDepth ?? DEFAULT_PATH_DEPTH),
+      multiplier: 1,
+    }),
     description: "One shortest path between two topics; null when none is within `maxDepth` hops.",
     args: {
       from: t.arg.string({ required: true, description: "Slug of the first topic." }),

@@ -1,0 +1,57 @@
+import { promisify } from "node:util";
+import { brotliCompress, constants, gzip } from "node:zlib";
+import type { Plugin } from "graphql-yoga";
+
+const compressBrotli = promisify(brotliCompress);
+const compressGzip = promisify(gzip);
+
+/** Bodies smaller than this are sent as they are: compressing them saves nothing. */
+const MIN_BYTES = 1024;
+
+function acceptedEncoding(header: string | null): "br" | "gzip" | null {
+  if (!header) return null;
+  const accepted = new Map<string, number>();
+  for (const part of header.split(",")) {
+    const [name = "", ...params] = part.trim().toLowerCase().split(";");
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    accepted.set(name.trim(), q ? Number(q.slice(2)) : 1);
+  }
+  if ((accepted.get("br") ?? 0) > 0) return "br";
+  if ((accepted.get("gzip") ?? 0) > 0) return "gzip";
+  return null;
+}
+
+/**
+ * Compresses responses (br, else gzip) when the client accepts it and the body is at least
+ * MIN_BYTES (GraphiQL's page is 9 MB uncompressed). Request bodies
+ * are never decompressed: a small compressed body could expand past the body limit.
+ */
+export function compressionPlugin(): Plugin {
+  return {
+    async onResponse({ request, response, setResponse, fetchAPI }) {
+      const encoding = acceptedEncoding(request.headers.get("accept-encoding"));
+      if (!encoding || !response.body || response.headers.has("content-encoding")) return;
+      // Whole bodies: answers are bounded by the operation limits, and the adapter's streams
+      // are not Node's, so they are read once and compressed off the main thread by zlib.
+      const body = Buffer.from(await response.arrayBuffer());
+      const headers = new fetchAPI.Headers(response.headers);
+      let sent: Uint8Array = body;
+      if (body.byteLength >= MIN_BYTES) {
+        sent =
+          encoding === "br"
+            ? await compressBrotli(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } })
+            : await compressGzip(body, { level: 6 });
+        headers.set("content-encoding", encoding);
+        headers.append("vary", "Accept-Encoding");
+      }
+      headers.set("content-length", String(sent.byteLength));
+      setResponse(
+        new fetchAPI.Response(sent as unknown as BodyInit, {
+          status: response.status,
+          statusText: response.statusText,
+          headers,
+        }),
+      );
+    },
+  };
+}

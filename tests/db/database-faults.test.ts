@@ -1,0 +1,162 @@
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app.ts";
+import { openDatabase, selectRows } from "../../src/db/client.ts";
+import { classifyDatabaseError } from "../../src/db/database-errors.ts";
+import { seedDatabase } from "../../src/ingest/seed.ts";
+import { testDriver, useTestDatabase } from "../helpers/database.ts";
+import { graphql } from "../helpers/graphql.ts";
+
+const database = useTestDatabase();
+
+// Nothing listens on port 1: every connection attempt is refused at once.
+const UNREACHABLE = "postgres://postgres@127.0.0.1:1/pickgraph";
+
+describe("a database that cannot be reached", () => {
+  it("answers DATABASE_UNAVAILABLE at once, /health stays alive and /ready says why", async () => {
+    const down = await openDatabase({ driver: "postgres", url: UNREACHABLE });
+    try {
+      const app = createApp({ database: down, logErrors: false });
+      const started = performance.now();
+      const answer = await graphql(app, `{ comparison(slug: "scrum-vs-kanban") { title } }`);
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(answer.errors?.[0]?.extensions?.code).toBe("DATABASE_UNAVAILABLE");
+      expect(answer.errors?.[0]?.message).toMatch(/database is unavailable/);
+      expect(JSON.stringify(answer)).not.toMatch(/select|ECONNREFUSED|127\.0\.0\.1/i);
+
+      const health = await app.fetch("http://app/health");
+      expect(health.status).toBe(200);
+      const ready = await app.fetch("http://app/ready");
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({
+        ready: false,
+        database: "unreachable",
+        migrations: "unknown",
+        error: expect.stringMatching(/connection refused/),
+      });
+    } finally {
+      await down.close();
+    }
+  });
+});
+
+describe("/ready on a reachable database", () => {
+  it("is 200 when every migration is applied", async () => {
+    const app = createApp({ database: database(), logErrors: false });
+    const ready = await app.fetch("http://app/ready");
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({
+      ready: true,
+      database: "reachable",
+      migrations: "applied",
+    });
+  });
+
+  it("is 503 with the number of pending migrations on a database never migrated", async () => {
+    if (testDriver === "pglite") {
+      const fresh = await openDatabase({ driver: "pglite", dataDir: null });
+      try {
+        const ready = await createApp({ database: fresh, logErrors: false }).fetch(
+          "http://app/ready",
+        );
+        expect(ready.status).toBe(503);
+        expect(await ready.json()).toMatchObject({
+          ready: false,
+          database: "reachable",
+          migrations: "pending",
+          pendingMigrations: expect.any(Number),
+        });
+      } finally {
+        await fresh.close();
+      }
+    } else {
+      // The admin database of the test server is never migrated by the suite.
+      const admin = await openDatabase({
+        driver: "postgres",
+        url: process.env.TEST_DATABASE_URL as string,
+      });
+      try {
+        const ready = await createApp({ database: admin, logErrors: false }).fetch(
+          "http://app/ready",
+        );
+        expect(ready.status).toBe(503);
+        expect(await ready.json()).toMatchObject({ database: "reachable", migrations: "pending" });
+      } finally {
+        await admin.close();
+      }
+    }
+  });
+});
+
+describe.runIf(testDriver === "postgres")("statement timeouts on Postgres", () => {
+  it("answers TIMEOUT, and every later answer on the same pool is right", async () => {
+    const url = database().url as string;
+    await seedDatabase(database().db);
+    // Two connections, so the timed-out ones are certainly reused by the checks that follow.
+    const short = await openDatabase(
+      { driver: "postgres", url },
+      { poolSize: 2, statementTimeoutMs: 300 },
+    );
+    try {
+      const app = createApp({ database: short, logErrors: false });
+      for (let round = 0; round < 6; round++) {
+        // Rows stream out, then the timeout stops the statement: the case that used to leave
+        // the connection's row counter set (porsager/postgres#1119).
+        const timedOut = await selectRows(
+          short.db,
+          sql`SELECT i, pg_sleep(0.02) FROM generate_series(1, 100) i`,
+        ).catch((error: unknown) => error);
+        expect(classifyDatabaseError(timedOut)).toBe("TIMEOUT");
+
+        const viaApi = await graphql(
+          app,
+          `{ slow: comparison(slug: "scrum-vs-kanban") { title } }`,
+        );
+        expect(viaApi.data?.slow?.title).toBe("Scrum vs Kanban");
+
+        const answers = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            selectRows<{ n: number }>(short.db, sql`SELECT ${i}::int AS n`),
+          ),
+        );
+        expect(answers).toEqual(Array.from({ length: 8 }, (_, i) => [{ n: i }]));
+        const comparisons = await graphql(app, `{ comparisons(first: 3) { nodes { slug } } }`);
+        expect(comparisons.errors).toBeUndefined();
+        expect(comparisons.data?.comparisons.nodes).toHaveLength(3);
+      }
+    } finally {
+      await short.close();
+    }
+  }, 60_000);
+
+  it("answers a GraphQL request that hits the timeout with extensions.code TIMEOUT", async () => {
+    const url = database().url as string;
+    const short = await openDatabase(
+      { driver: "postgres", url },
+      { poolSize: 1, statementTimeoutMs: 100 },
+    );
+    try {
+      // Hold every row of comparisons so the read has to wait past its timeout.
+      const holder = await openDatabase({ driver: "postgres", url }, { poolSize: 1 });
+      try {
+        const release = holder.db.transaction(async (tx) => {
+          await tx.execute(sql`LOCK TABLE comparisons IN ACCESS EXCLUSIVE MODE`);
+          await new Promise((done) => setTimeout(done, 1_000));
+        });
+        await new Promise((done) => setTimeout(done, 200));
+        const app = createApp({ database: short, logErrors: false });
+        const answer = await graphql(app, `{ comparisons(first: 1) { nodes { slug } } }`);
+        expect(answer.errors?.[0]?.extensions?.code).toBe("TIMEOUT");
+        expect(answer.errors?.[0]?.message).toMatch(/took too long/);
+        await release;
+        const after = await graphql(app, `{ comparisons(first: 1) { nodes { slug } } }`);
+        expect(after.errors).toBeUndefined();
+        expect(after.data?.comparisons.nodes).toHaveLength(1);
+      } finally {
+        await holder.close();
+      }
+    } finally {
+      await short.close();
+    }
+  }, 30_000);
+});
