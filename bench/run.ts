@@ -5,10 +5,12 @@
  */
 import { benchImport, formatImportReport } from "./import.ts";
 import { benchTraversal, formatReport as formatTraversalReport } from "./traversal.ts";
+import { benchWalk, formatWalkReport } from "./walk.ts";
 
 const only = process.argv[2];
-if (only !== undefined && only !== "import" && only !== "traversal") {
-  console.error(`unknown benchmark "${only}" (import, traversal)`);
+const flags = process.argv.slice(3);
+if (only !== undefined && only !== "import" && only !== "traversal" && only !== "walk") {
+  console.error(`unknown benchmark "${only}" (import, traversal, walk)`);
   process.exit(2);
 }
 const started = Date.now();
@@ -22,6 +24,17 @@ if (only === undefined || only === "traversal") {
     "\n== traversal: pickgraph vs the textbook recursive CTE, same graph, same samples ==",
   );
   console.log(formatTraversalReport(await benchTraversal({ log: (line) => console.error(line) })));
+}
+
+if (only === undefined || only === "walk") {
+  console.log("\n== deep walk over HTTP: pickgraph vs the floor (one hand-written statement) ==");
+  const serverDir = flags.find((f) => f.startsWith("--server-dir="))?.slice("--server-dir=".length);
+  const report = await benchWalk({
+    quick: flags.includes("--quick"),
+    serverDir,
+    log: (line) => console.error(line),
+  });
+  console.log(formatWalkReport(report));
 }
 
 console.log(`\nbench finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -9,6 +9,7 @@ import { GraphQLError } from "graphql";
 import { createYoga, maskError, type YogaServerInstance } from "graphql-yoga";
 import type { Database } from "./db/client.ts";
 import type { Context } from "./graphql/builder.ts";
+import { useCompiledReads } from "./graphql/compiled-reads-plugin.ts";
 import { createContext } from "./graphql/context.ts";
 import { schema } from "./graphql/schema.ts";
 
@@ -95,6 +96,8 @@ export function createApp({ database, logErrors = true }: AppOptions): App {
       maxTokensPlugin({ n: QUERY_LIMITS.maxTokens, exposeLimits: true }),
       maxDirectivesPlugin({ n: QUERY_LIMITS.maxDirectives, exposeLimits: true }),
       costLimitPlugin({ maxCost: QUERY_LIMITS.maxCost, exposeLimits: true }),
+      // issue 9: hot reads as one prepared statement; after the limits, which still apply.
+      useCompiledReads(),
     ],
   });
 }
