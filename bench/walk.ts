@@ -244,8 +244,8 @@ async function sample(
           () => (all[Math.floor(random() * all.length)] as { slug: string }).slug,
         );
   const result: Pick<Dataset, "slugs" | "topicSlugs" | "hub"> = {
-    slugs: pick(comparisons, 300),
-    topicSlugs: pick(topics, 300),
+    slugs: pick(comparisons, 100),
+    topicSlugs: pick(topics, 100),
   };
   if (pages !== "seeds") {
     // The comparison whose adjacent topics are the most popular, and one whose are the least.
@@ -572,13 +572,13 @@ export async function benchWalk(options: WalkOptions = {}): Promise<WalkReport> 
 
         if (dataset.hub) {
           const { hub, leaf } = dataset.hub;
-          const count = quick ? 20 : 60;
+          const count = quick ? 10 : 20;
           // Alternate so both see the same machine.
           const hubTimes: number[] = [];
           const leafTimes: number[] = [];
           const floorHub: number[] = [];
           const floorLeaf: number[] = [];
-          for (let i = 0; i < 3; i++) {
+          for (let i = 0; i < 2; i++) {
             hubTimes.push(await sequentialMedian(pickgraph.port, body(DEEP_WALK, hub), count));
             leafTimes.push(await sequentialMedian(pickgraph.port, body(DEEP_WALK, leaf), count));
             floorHub.push(await sequentialMedian(floor.port, body(DEEP_WALK, hub), count));
