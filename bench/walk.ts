@@ -570,6 +570,14 @@ export async function benchWalk(options: WalkOptions = {}): Promise<WalkReport> 
           });
         }
 
+        // Each dataset's figures as soon as they exist: a long run cut short still tells its story.
+        log(
+          formatWalkReport({
+            ...report,
+            rows: report.rows.filter((r) => r.dataset === dataset.name),
+            hubs: [],
+          }),
+        );
         if (dataset.hub) {
           const { hub, leaf } = dataset.hub;
           const count = quick ? 10 : 20;
