@@ -1,15 +1,18 @@
 /**
  * `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the
  * same run, so ratios hold on a noisy machine. Needs the local Postgres (127.0.0.1:5432) as a
- * superuser. `npm run bench -- import`, `-- traversal` or `-- search` runs one of them.
+ * superuser. `npm run bench -- <name>` runs one of them (import, traversal, search, walk).
  */
 import { benchImport, formatImportReport } from "./import.ts";
 import { benchSearch, formatSearchReport } from "./search.ts";
 import { benchTraversal, formatReport as formatTraversalReport } from "./traversal.ts";
+import { benchWalk, formatWalkReport } from "./walk.ts";
 
 const only = process.argv[2];
-if (only !== undefined && only !== "import" && only !== "traversal" && only !== "search") {
-  console.error(`unknown benchmark "${only}" (import, traversal, search)`);
+const flags = process.argv.slice(3);
+const BENCHMARKS = ["import", "traversal", "search", "walk"];
+if (only !== undefined && !BENCHMARKS.includes(only)) {
+  console.error(`unknown benchmark "${only}" (${BENCHMARKS.join(", ")})`);
   process.exit(2);
 }
 const started = Date.now();
@@ -29,6 +32,17 @@ if (only === undefined || only === "search") {
   const results = await benchSearch({ log: (line) => console.error(line) });
   console.log(formatSearchReport(results));
   if (results.some((r) => !r.targetMet)) process.exitCode = 1;
+}
+
+if (only === undefined || only === "walk") {
+  console.log("\n== deep walk over HTTP: pickgraph vs the floor (one hand-written statement) ==");
+  const serverDir = flags.find((f) => f.startsWith("--server-dir="))?.slice("--server-dir=".length);
+  const report = await benchWalk({
+    quick: flags.includes("--quick"),
+    serverDir,
+    log: (line) => console.error(line),
+  });
+  console.log(formatWalkReport(report));
 }
 
 console.log(`\nbench finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);

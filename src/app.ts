@@ -6,6 +6,7 @@ import { type Config, loadConfig } from "./config.ts";
 import type { Database } from "./db/client.ts";
 import { classifyDatabaseError } from "./db/database-errors.ts";
 import type { Context } from "./graphql/builder.ts";
+import { useCompiledReads } from "./graphql/compiled-reads-plugin.ts";
 import { createContext } from "./graphql/context.ts";
 import { schema } from "./graphql/schema.ts";
 import { compressionPlugin } from "./http/compression.ts";
@@ -219,6 +220,8 @@ export function createApp({
       schemaExposurePlugin(http),
       readinessPlugin(database),
       explorerPlugin({ dir: explorerDir, graphqlEndpoint: "/graphql" }),
+      // issue 9: hot reads as one prepared statement; after the limits, which still apply.
+      useCompiledReads(),
     ],
   });
 }

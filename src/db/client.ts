@@ -8,6 +8,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { type DatabaseTarget, redactUrl } from "../config.ts";
 import { type DataFolderLock, lockDataFolder } from "./data-folder-lock.ts";
+import { pgliteReader, postgresReader, registerPreparedReader } from "./prepared-reads.ts";
 import { type Relations, relations } from "./relations.ts";
 
 /** The one handle type the code uses, whichever driver is behind it (and inside transactions). */
@@ -53,9 +54,13 @@ export async function openDatabase(
       connection: {
         application_name: "pickgraph",
         statement_timeout: options.statementTimeoutMs ?? 10_000,
+        // --- issue 9: JIT compiles a statement for ~1 s whenever the planner misjudges its
+        // cost (no statistics yet); our reads are short, so it never pays off.
+        jit: "off",
       },
     });
     const db = drizzlePostgres({ client, relations, logger }) as unknown as Db;
+    registerPreparedReader(db, postgresReader(client, options.onQuery));
     return {
       db,
       driver: "postgres",
@@ -69,6 +74,7 @@ export async function openDatabase(
     // pg_trgm (typo-tolerant search) is a contrib extension PGlite ships but loads only on request.
     const client = await PGlite.create(target.dataDir ?? undefined, { extensions: { pg_trgm } });
     const db = drizzlePglite({ client, relations, logger }) as unknown as Db;
+    registerPreparedReader(db, pgliteReader(client, options.onQuery));
     return {
       db,
       driver: "pglite",

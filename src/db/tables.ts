@@ -227,6 +227,29 @@ export const topicComparisonsView = pgView("topic_comparisons", {
   SELECT t.topic_id, o.comparison_id FROM option_tags t JOIN options o ON o.id = t.option_id
 `);
 
+/**
+ * The `topic_comparisons` view kept as a table with the sort key in an index, so that
+ * `Topic.comparisons(first: n)` reads n index entries however many comparisons a topic has.
+ * Rebuilt set-based with the page edges (`src/graph/page-edges.ts`) in every write transaction.
+ */
+export const topicComparisonEntriesTable = pgTable(
+  "topic_comparison_entries",
+  {
+    topicId: integer("topic_id")
+      .notNull()
+      .references(() => topicsTable.id, { onDelete: "cascade" }),
+    comparisonId: integer("comparison_id")
+      .notNull()
+      .references(() => comparisonsTable.id, { onDelete: "cascade" }),
+    comparisonSlug: text("comparison_slug").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.topicId, t.comparisonId] }),
+    index("topic_comparison_entries_by_slug").on(t.topicId, t.comparisonSlug, t.comparisonId),
+    index("topic_comparison_entries_comparison").on(t.comparisonId),
+  ],
+);
+
 /** Bearer tokens for writers. Only a SHA-256 hash of each token is kept. */
 export const apiTokensTable = pgTable(
   "api_tokens",

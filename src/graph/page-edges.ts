@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 
 // Any constant works; it only has to be the same in every pickgraph process.
@@ -43,4 +43,27 @@ export async function syncPageEdges(db: Db, topicIds: number[]): Promise<void> {
     GROUP BY a.topic_id, b.topic_id
     ON CONFLICT (from_topic_id, to_topic_id, kind) DO NOTHING
   `);
+  await syncTopicComparisonEntries(db, touched);
+}
+
+/**
+ * Rebuilds the `topic_comparison_entries` rows of every comparison that has one of the touched
+ * topics as an option or as a tag, and drops the touched topics' rows that no longer hold: writers
+ * pass the option topics of the pages they changed (old and new) and merges pass the survivor, so
+ * every changed comparison is among them. Deleted comparisons and topics lose their rows by cascade.
+ */
+async function syncTopicComparisonEntries(db: Db, touched: SQL): Promise<void> {
+  const affected = sql`(
+    SELECT o.comparison_id FROM options o WHERE o.topic_id = ANY(${touched})
+    UNION
+    SELECT o.comparison_id FROM option_tags t JOIN options o ON o.id = t.option_id
+    WHERE t.topic_id = ANY(${touched}))`;
+  await db.execute(sql`
+    DELETE FROM topic_comparison_entries
+    WHERE topic_id = ANY(${touched}) OR comparison_id IN ${affected}`);
+  await db.execute(sql`
+    INSERT INTO topic_comparison_entries (topic_id, comparison_id, comparison_slug)
+    SELECT tc.topic_id, tc.comparison_id, c.slug
+    FROM topic_comparisons tc JOIN comparisons c ON c.id = tc.comparison_id
+    WHERE tc.comparison_id IN ${affected}`);
 }

@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { type Db, selectRows } from "../db/client.ts";
+import { refreshPlannerStatistics } from "../db/statistics.ts";
 import { lockPageWrites, syncPageEdges } from "../graph/page-edges.ts";
 import type { Page } from "./page.ts";
 import { PageFormatError, type PageIssue } from "./page.ts";
@@ -491,7 +492,7 @@ export async function importPages(
   options: ImportOptions = {},
 ): Promise<ImportResult> {
   checkBatch(pages);
-  return db.transaction(async (tx) => {
+  const imported = await db.transaction(async (tx) => {
     await lockPageWrites(tx);
     const slugs = pages.map((p) => comparisonSlug(p.options.map((o) => o.name)));
     const existing = await loadExisting(tx, slugs);
@@ -574,4 +575,7 @@ export async function importPages(
     }
     return result;
   });
+  // issue 9: a large import leaves planner statistics current (see refreshPlannerStatistics).
+  await refreshPlannerStatistics(db, imported.created.length + imported.updated.length);
+  return imported;
 }

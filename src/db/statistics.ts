@@ -1,0 +1,35 @@
+import { sql } from "drizzle-orm";
+import { type Db, selectRows } from "./client.ts";
+
+/** The tables a page import writes; the reads plan over them. */
+const PAGE_TABLES = [
+  "topics",
+  "comparisons",
+  "options",
+  "option_tags",
+  "topic_relations",
+  "topic_comparison_entries",
+] as const;
+
+/** Below this share of the comparisons written, autovacuum's own ANALYZE keeps up. */
+const STALE_SHARE = 0.1;
+
+/**
+ * Brings planner statistics up to date after a page import. Without them (a fresh database,
+ * autovacuum off or not yet run) Postgres misjudges every read and JIT-compiles it for a second;
+ * with them the reads are planned as index lookups. Runs when a table has never been analysed or
+ * when the import wrote at least a tenth of the comparisons; a page edit in a large graph does not
+ * move the statistics, and it leaves them to autovacuum rather than analysing on every edit.
+ */
+export async function refreshPlannerStatistics(db: Db, writtenPages: number): Promise<void> {
+  if (writtenPages === 0) return;
+  const [state] = await selectRows<{ never: boolean; comparisons: number }>(
+    db,
+    // reltuples is -1 until a table is first analysed or vacuumed (Postgres 14 and later).
+    sql`SELECT bool_or(c.reltuples < 0) AS never, (SELECT count(*)::int FROM comparisons) AS comparisons
+        FROM pg_class c
+        WHERE c.oid = ANY(${sql.raw(`ARRAY[${PAGE_TABLES.map((t) => `'${t}'::regclass`).join(", ")}]`)})`,
+  );
+  if (!state?.never && writtenPages < STALE_SHARE * (state?.comparisons ?? 0)) return;
+  await db.execute(sql.raw(`ANALYZE ${PAGE_TABLES.join(", ")}`));
+}
