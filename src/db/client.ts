@@ -7,6 +7,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { type DatabaseTarget, redactUrl } from "../config.ts";
 import { type DataFolderLock, lockDataFolder } from "./data-folder-lock.ts";
+import { copyMigratedTemplate, isEmptyDataFolder } from "./pglite-template.ts";
 import { type Relations, relations } from "./relations.ts";
 
 /** The one handle type the code uses, whichever driver is behind it (and inside transactions). */
@@ -52,6 +53,10 @@ export async function openDatabase(
   let lock: DataFolderLock | null = null;
   if (target.dataDir !== null) lock = lockDataFolder(target.dataDir);
   try {
+    // A new folder starts as a copy of the migrated template instead of paying for initdb.
+    if (target.dataDir !== null && isEmptyDataFolder(target.dataDir)) {
+      await copyMigratedTemplate(target.dataDir);
+    }
     const client = await PGlite.create(target.dataDir ?? undefined);
     const db = drizzlePglite({ client, relations, logger }) as unknown as Db;
     return {
