@@ -11,6 +11,7 @@ import type { Page } from "../../src/ingest/page.ts";
 import { parsePage } from "../../src/ingest/parse-page.ts";
 import { createTestDatabase, type TestDatabase, testDriver } from "../helpers/database.ts";
 import { graphql } from "../helpers/graphql.ts";
+import { compiledEntry } from "../helpers/processes.ts";
 
 /**
  * The real CLI in a child process, as a user runs it. Each test gets its own database: a copy of
@@ -49,7 +50,7 @@ interface Run {
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
+    const child = spawn(process.execPath, [compiledEntry("src/cli.ts"), ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
