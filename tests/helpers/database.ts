@@ -19,6 +19,13 @@ const adminUrl = process.env.TEST_DATABASE_URL;
 
 export const testDriver: "postgres" | "pglite" = adminUrl ? "postgres" : "pglite";
 
+/**
+ * Whether two transactions can interleave. PGlite runs one at a time, so a race test there passes
+ * with or without the locks it is about: such tests run with `it.runIf(concurrentTransactions)`,
+ * that is on Postgres (CI runs both).
+ */
+export const concurrentTransactions = testDriver === "postgres";
+
 export interface TestDatabase extends Database {
   /** Every statement drizzle sent since the last `resetStatements()`. */
   statements: string[];
