@@ -4,7 +4,7 @@ import { type App, createApp } from "../../src/app.ts";
 import { selectRows } from "../../src/db/client.ts";
 import { createToken } from "../../src/editing/tokens.ts";
 import { renderPage } from "../../src/ingest/render-page.ts";
-import { concurrentTransactions, snapshotTables, useTestDatabase } from "../helpers/database.ts";
+import { race, snapshotTables, useTestDatabase } from "../helpers/database.ts";
 import { graphql } from "../helpers/graphql.ts";
 
 // One database for the file; every test writes comparisons and topics with names of its own
@@ -416,29 +416,26 @@ describe("createComparison", () => {
     expect(result.message).toBe("Invalid input: 3 problems");
   });
 
-  it.runIf(concurrentTransactions)(
-    "lets exactly one of two concurrent creates of the same comparison win",
-    async () => {
-      const optionNames = names("Race", "Create");
-      const [first, second] = await Promise.all([
-        gql(CREATE, { input: comparisonInput(optionNames, { intro: "First writer." }) }),
-        gql(CREATE, { input: comparisonInput(optionNames, { intro: "Second writer." }) }, as.other),
-      ]);
-      const results = [first, second].map((r) => {
-        expect(r.errors).toBeUndefined();
-        return r.data?.createComparison;
-      });
-      expect(results.map((r) => r.__typename).sort()).toEqual([
-        "ConflictError",
-        "CreateComparisonPayload",
-      ]);
-      const winner = results.find((r) => r.__typename === "CreateComparisonPayload");
-      const stored = await read(winner.comparison.slug);
-      expect(stored.intro).toBe(winner.comparison.intro);
-      expect(stored.version).toBe(1);
-      expect(stored.history.totalCount).toBe(1);
-    },
-  );
+  race("lets exactly one of two concurrent creates of the same comparison win", async () => {
+    const optionNames = names("Race", "Create");
+    const [first, second] = await Promise.all([
+      gql(CREATE, { input: comparisonInput(optionNames, { intro: "First writer." }) }),
+      gql(CREATE, { input: comparisonInput(optionNames, { intro: "Second writer." }) }, as.other),
+    ]);
+    const results = [first, second].map((r) => {
+      expect(r.errors).toBeUndefined();
+      return r.data?.createComparison;
+    });
+    expect(results.map((r) => r.__typename).sort()).toEqual([
+      "ConflictError",
+      "CreateComparisonPayload",
+    ]);
+    const winner = results.find((r) => r.__typename === "CreateComparisonPayload");
+    const stored = await read(winner.comparison.slug);
+    expect(stored.intro).toBe(winner.comparison.intro);
+    expect(stored.version).toBe(1);
+    expect(stored.history.totalCount).toBe(1);
+  });
 });
 
 describe("importPages", () => {
@@ -673,96 +670,87 @@ describe("updateComparison", () => {
     expect(await snapshot()).toEqual(before);
   });
 
-  it.runIf(concurrentTransactions)(
-    "lets exactly one of two concurrent updates at the same version win",
-    async () => {
-      const created = await create(names("Race", "Update"));
-      const [first, second] = await Promise.all([
-        gql(UPDATE, { input: { id: created.id, expectedVersion: 1, intro: "Writer one." } }),
-        gql(
-          UPDATE,
-          { input: { id: created.id, expectedVersion: 1, intro: "Writer two." } },
-          as.other,
-        ),
-      ]);
-      const results = [first, second].map((r) => {
-        expect(r.errors).toBeUndefined();
-        return r.data?.updateComparison;
-      });
-      expect(results.map((r) => r.__typename).sort()).toEqual([
-        "ConflictError",
-        "UpdateComparisonPayload",
-      ]);
-      const winner = results.find((r) => r.__typename === "UpdateComparisonPayload");
-      const loser = results.find((r) => r.__typename === "ConflictError");
-      expect(loser.currentVersion).toBe(2);
-      const stored = await read(created.slug);
-      expect(stored.intro).toBe(winner.comparison.intro);
-      expect(stored.version).toBe(2);
-      expect(stored.history.nodes.map((n: any) => n.action)).toEqual([
-        "comparison.update",
-        "comparison.create",
-      ]);
-      expect(stored.history.nodes[0].actor).toBe(
-        winner.comparison.intro === "Writer one." ? "editor" : "other",
-      );
-    },
-  );
+  race("lets exactly one of two concurrent updates at the same version win", async () => {
+    const created = await create(names("Race", "Update"));
+    const [first, second] = await Promise.all([
+      gql(UPDATE, { input: { id: created.id, expectedVersion: 1, intro: "Writer one." } }),
+      gql(
+        UPDATE,
+        { input: { id: created.id, expectedVersion: 1, intro: "Writer two." } },
+        as.other,
+      ),
+    ]);
+    const results = [first, second].map((r) => {
+      expect(r.errors).toBeUndefined();
+      return r.data?.updateComparison;
+    });
+    expect(results.map((r) => r.__typename).sort()).toEqual([
+      "ConflictError",
+      "UpdateComparisonPayload",
+    ]);
+    const winner = results.find((r) => r.__typename === "UpdateComparisonPayload");
+    const loser = results.find((r) => r.__typename === "ConflictError");
+    expect(loser.currentVersion).toBe(2);
+    const stored = await read(created.slug);
+    expect(stored.intro).toBe(winner.comparison.intro);
+    expect(stored.version).toBe(2);
+    expect(stored.history.nodes.map((n: any) => n.action)).toEqual([
+      "comparison.update",
+      "comparison.create",
+    ]);
+    expect(stored.history.nodes[0].actor).toBe(
+      winner.comparison.intro === "Writer one." ? "editor" : "other",
+    );
+  });
 
-  it.runIf(concurrentTransactions)(
-    "lets exactly one of a create and an update renaming into the same slug win",
-    async () => {
-      const [a, b, c] = names("Race", "Rename", "Target") as [string, string, string];
-      const existing = await create([a, b]);
-      const [update, created] = await Promise.all([
-        gql(UPDATE, {
-          input: { id: existing.id, expectedVersion: 1, options: comparisonInput([a, c]).options },
-        }),
-        gql(CREATE, { input: comparisonInput([a, c], { intro: "Created." }) }, as.other),
-      ]);
-      const outcome = [
-        update.data?.updateComparison.__typename,
-        created.data?.createComparison.__typename,
-      ];
-      expect([
-        ["UpdateComparisonPayload", "ConflictError"],
-        ["ConflictError", "CreateComparisonPayload"],
-      ]).toContainEqual(outcome);
-      const stored = await read(`${slug(a)}-vs-${slug(c)}`);
-      expect(stored.version).toBe(outcome[0] === "UpdateComparisonPayload" ? 2 : 1);
-      expect(stored.id).toBe(
-        outcome[0] === "UpdateComparisonPayload"
-          ? existing.id
-          : created.data?.createComparison.comparison.id,
-      );
-      expect(stored.history.totalCount).toBe(outcome[0] === "UpdateComparisonPayload" ? 2 : 1);
-    },
-  );
+  race("lets exactly one of a create and an update renaming into the same slug win", async () => {
+    const [a, b, c] = names("Race", "Rename", "Target") as [string, string, string];
+    const existing = await create([a, b]);
+    const [update, created] = await Promise.all([
+      gql(UPDATE, {
+        input: { id: existing.id, expectedVersion: 1, options: comparisonInput([a, c]).options },
+      }),
+      gql(CREATE, { input: comparisonInput([a, c], { intro: "Created." }) }, as.other),
+    ]);
+    const outcome = [
+      update.data?.updateComparison.__typename,
+      created.data?.createComparison.__typename,
+    ];
+    expect([
+      ["UpdateComparisonPayload", "ConflictError"],
+      ["ConflictError", "CreateComparisonPayload"],
+    ]).toContainEqual(outcome);
+    const stored = await read(`${slug(a)}-vs-${slug(c)}`);
+    expect(stored.version).toBe(outcome[0] === "UpdateComparisonPayload" ? 2 : 1);
+    expect(stored.id).toBe(
+      outcome[0] === "UpdateComparisonPayload"
+        ? existing.id
+        : created.data?.createComparison.comparison.id,
+    );
+    expect(stored.history.totalCount).toBe(outcome[0] === "UpdateComparisonPayload" ? 2 : 1);
+  });
 
-  it.runIf(concurrentTransactions)(
-    "lets exactly one of an update and a delete at the same version win",
-    async () => {
-      const created = await create(names("Race", "Delete"));
-      const [update, remove] = await Promise.all([
-        gql(UPDATE, { input: { id: created.id, expectedVersion: 1, intro: "Still here?" } }),
-        gql(DELETE, { input: { id: created.id, expectedVersion: 1 } }, as.other),
-      ]);
-      const outcome = [
-        update.data?.updateComparison.__typename,
-        remove.data?.deleteComparison.__typename,
-      ];
-      expect([
-        ["UpdateComparisonPayload", "ConflictError"],
-        ["NotFoundError", "DeleteComparisonPayload"],
-      ]).toContainEqual(outcome);
-      const stored = await read(created.slug);
-      if (outcome[0] === "UpdateComparisonPayload") {
-        expect(stored).toMatchObject({ version: 2, intro: "Still here?" });
-      } else {
-        expect(stored).toBeNull();
-      }
-    },
-  );
+  race("lets exactly one of an update and a delete at the same version win", async () => {
+    const created = await create(names("Race", "Delete"));
+    const [update, remove] = await Promise.all([
+      gql(UPDATE, { input: { id: created.id, expectedVersion: 1, intro: "Still here?" } }),
+      gql(DELETE, { input: { id: created.id, expectedVersion: 1 } }, as.other),
+    ]);
+    const outcome = [
+      update.data?.updateComparison.__typename,
+      remove.data?.deleteComparison.__typename,
+    ];
+    expect([
+      ["UpdateComparisonPayload", "ConflictError"],
+      ["NotFoundError", "DeleteComparisonPayload"],
+    ]).toContainEqual(outcome);
+    const stored = await read(created.slug);
+    if (outcome[0] === "UpdateComparisonPayload") {
+      expect(stored).toMatchObject({ version: 2, intro: "Still here?" });
+    } else {
+      expect(stored).toBeNull();
+    }
+  });
 });
 
 describe("deleteComparison", () => {

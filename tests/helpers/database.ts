@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
-import { afterAll, beforeAll, inject } from "vitest";
+import { afterAll, beforeAll, inject, it } from "vitest";
 import { type Database, type Db, openDatabase, selectRows } from "../../src/db/client.ts";
 
 /**
@@ -20,11 +20,11 @@ const adminUrl = process.env.TEST_DATABASE_URL;
 export const testDriver: "postgres" | "pglite" = adminUrl ? "postgres" : "pglite";
 
 /**
- * Whether two transactions can interleave. PGlite runs one at a time, so a race test there passes
- * with or without the locks it is about: such tests run with `it.runIf(concurrentTransactions)`,
- * that is on Postgres (CI runs both).
+ * A test of transactions racing each other. PGlite runs one transaction at a time, so there such
+ * a test passes with or without the locks it is about: it runs where it can fail, on Postgres
+ * (CI runs both).
  */
-export const concurrentTransactions = testDriver === "postgres";
+export const race = it.runIf(testDriver === "postgres");
 
 export interface TestDatabase extends Database {
   /** Every statement drizzle sent since the last `resetStatements()`. */

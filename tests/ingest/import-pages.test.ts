@@ -13,8 +13,8 @@ import { renderPage } from "../../src/ingest/render-page.ts";
 import { SEEDS_FOLDER } from "../../src/ingest/seed.ts";
 import { comparisonSlug, slugify } from "../../src/ingest/slug.ts";
 import {
-  concurrentTransactions,
   createTestDatabase,
+  race,
   type TestDatabase,
   useTestDatabase,
 } from "../helpers/database.ts";
@@ -394,25 +394,22 @@ describe("re-importing", () => {
     expect((await comparison(STAFF_SLUG)).version).toBe(1);
   });
 
-  it.runIf(concurrentTransactions)(
-    "counts an edge asserted by two pages imported at the same time twice",
-    async () => {
-      const db = database().db;
-      // Both topics exist first, so the two writers do not queue on inserting them.
-      await loadPages(db, [makePage([{ name: "Racer" }, { name: "Finish Line" }])]);
-      const first = makePage([{ name: "Racer", tags: ["finish-line"] }, { name: "Walker One" }]);
-      const second = makePage([{ name: "Racer", tags: ["finish-line"] }, { name: "Walker Two" }]);
-      // On Postgres these run on two connections; page writes must not miss each other's pages.
-      await Promise.all([loadPages(db, [first]), loadPages(db, [second])]);
-      const [edge] = await selectRows<{ weight: number }>(
-        db,
-        sql`SELECT r.weight FROM topic_relations r
+  race("counts an edge asserted by two pages imported at the same time twice", async () => {
+    const db = database().db;
+    // Both topics exist first, so the two writers do not queue on inserting them.
+    await loadPages(db, [makePage([{ name: "Racer" }, { name: "Finish Line" }])]);
+    const first = makePage([{ name: "Racer", tags: ["finish-line"] }, { name: "Walker One" }]);
+    const second = makePage([{ name: "Racer", tags: ["finish-line"] }, { name: "Walker Two" }]);
+    // On Postgres these run on two connections; page writes must not miss each other's pages.
+    await Promise.all([loadPages(db, [first]), loadPages(db, [second])]);
+    const [edge] = await selectRows<{ weight: number }>(
+      db,
+      sql`SELECT r.weight FROM topic_relations r
           JOIN topics f ON f.id = r.from_topic_id JOIN topics t ON t.id = r.to_topic_id
           WHERE f.slug = 'racer' AND t.slug = 'finish-line' AND r.kind = 'RELATED_TO'`,
-      );
-      expect(edge?.weight).toBe(2);
-    },
-  );
+    );
+    expect(edge?.weight).toBe(2);
+  });
 
   it("sees no change in a page whose topics were merged away since it was imported", async () => {
     const db = database().db;
