@@ -8,7 +8,7 @@ import { type Page, PageFormatError } from "../ingest/page.ts";
 import { parsePage, parsePages } from "../ingest/parse-page.ts";
 import { renderPage } from "../ingest/render-page.ts";
 import { comparisonSlug, isSlug, slugify } from "../ingest/slug.ts";
-import { type ChangeRecord, recordChanges } from "./changes.ts";
+import { recordChanges } from "./changes.ts";
 import { ConflictError, IssueList, NotFoundError, ValidationError } from "./errors.ts";
 
 export interface OptionInput {
@@ -517,5 +517,3 @@ export async function deleteComparison(
     return { id, slug: locked.slug };
   });
 }
-
-export type { ChangeRecord };
