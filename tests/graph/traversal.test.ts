@@ -434,14 +434,19 @@ describe.each([11, 2024, 777])("random graph (seed %i)", (seed) => {
     await loadComparisons(database, comparisons);
     // Topic.record is planned into the parent's statement, so it is checked through the API.
     const app = createApp({ database });
-    const ids = allIds.map((id) => Buffer.from(`Topic:${id}`).toString("base64"));
-    const { data, errors } = await graphql<{ nodes: { record: unknown }[] }>(
-      app,
-      "query ($ids: [ID!]!) { nodes(ids: $ids) { ... on Topic { record { comparisons wins } } } }",
-      { ids },
-    );
-    expect(errors).toBeUndefined();
-    const records = new Map(allIds.map((id, i) => [id, data?.nodes[i]?.record]));
+    const records = new Map<number, unknown>();
+    // nodes takes at most 100 ids.
+    for (let start = 0; start < allIds.length; start += 100) {
+      const chunk = allIds.slice(start, start + 100);
+      const ids = chunk.map((id) => Buffer.from(`Topic:${id}`).toString("base64"));
+      const { data, errors } = await graphql<{ nodes: { record: unknown }[] }>(
+        app,
+        "query ($ids: [ID!]!) { nodes(ids: $ids) { ... on Topic { record { comparisons wins } } } }",
+        { ids },
+      );
+      expect(errors).toBeUndefined();
+      for (const [i, id] of chunk.entries()) records.set(id, data?.nodes[i]?.record);
+    }
     for (const topicId of allIds) {
       const taking = comparisons.filter((c) => c.optionTopics.includes(topicId));
       const wins = taking.filter(
