@@ -1,18 +1,41 @@
-# The server image used by docker-compose.yml. Runs the TypeScript entry with tsx, as `npm start`.
-FROM node:20-bookworm-slim
+# The server image (docker-compose.yml uses it). Two stages: the first installs everything and
+# compiles src/ to dist/, the second holds only production dependencies, the compiled code and
+# the data it reads (migrations, seeds), and runs as the unprivileged `node` user.
+#
+# NODE_IMAGE is the current Node LTS image. Where no registry is reachable, make a stand-in with
+# docker/local-node-base.sh and build with --build-arg NODE_IMAGE=pickgraph/node-base:local.
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# npm ci applies patches/ (postinstall: patch-package) to the installed dependencies.
-COPY patches ./patches
-RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
+# No install scripts: `prepare` would build before the sources are copied.
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs ./scripts/
 COPY src ./src
+# The explorer page at / is build output too: bundled and pre-compressed into dist/explorer.
+COPY web ./web
+RUN npm run build
+
+FROM ${NODE_IMAGE}
+WORKDIR /app
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000
+COPY package.json package-lock.json ./
+# postgres.js carries a patch (patches/, porsager/postgres#1119): applied here because install
+# scripts are off (`prepare` would try to build).
+COPY patches ./patches
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npx patch-package --error-on-fail \
+  && npm cache clean --force
+COPY --from=build /app/dist ./dist
 COPY schema ./schema
 COPY seeds ./seeds
-# The explorer page at / is build output: bundle and compress it into dist/explorer.
-COPY web ./web
-RUN npx tsx web/build.ts
-ENV HOST=0.0.0.0 PORT=4000 NODE_ENV=production
+# The embedded database's default folder, the one place the server writes (mount a volume there).
+RUN mkdir -p .data && chown node:node .data
+USER node
 EXPOSE 4000
-# node itself is PID 1's child of nothing else, so SIGTERM from `docker stop` reaches the server.
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# /health is the liveness endpoint: it answers as soon as the server listens.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/health`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# node is PID 1 itself (no npm, no shell), so `docker stop`'s SIGTERM reaches the server.
+CMD ["node", "dist/main.js"]

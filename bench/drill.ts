@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { openDatabase } from "../src/db/client.ts";
 import { migrateDatabase } from "../src/db/migrate.ts";
-import { seedDatabase } from "../src/ingest/seed.ts";
+import { seedDatabase } from "../src/editing/seed.ts";
 import { createPrivatePostgres } from "../tests/helpers/private-postgres.ts";
 import { loadTargets, type Outcome, percentile, rssMb, runLoad, startServer } from "./http-load.ts";
 

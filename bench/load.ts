@@ -10,8 +10,8 @@ import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { openDatabase } from "../src/db/client.ts";
 import { migrateDatabase } from "../src/db/migrate.ts";
+import { seedDatabase } from "../src/editing/seed.ts";
 import { importPages } from "../src/ingest/import-pages.ts";
-import { seedDatabase } from "../src/ingest/seed.ts";
 import { loadTargets, percentile, rssMb, runLoad, startServer } from "./http-load.ts";
 import { generatePages } from "./import.ts";
 

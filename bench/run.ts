@@ -5,12 +5,13 @@
  */
 import { benchImport, formatImportReport } from "./import.ts";
 import { benchSearch, formatSearchReport } from "./search.ts";
+import { benchStart } from "./start.ts";
 import { benchTraversal, formatReport as formatTraversalReport } from "./traversal.ts";
 import { benchWalk, formatWalkReport } from "./walk.ts";
 
 const only = process.argv[2];
 const flags = process.argv.slice(3);
-const BENCHMARKS = ["import", "traversal", "search", "walk"];
+const BENCHMARKS = ["import", "traversal", "search", "walk", "start"];
 if (only !== undefined && !BENCHMARKS.includes(only)) {
   console.error(`unknown benchmark "${only}" (${BENCHMARKS.join(", ")})`);
   process.exit(2);
@@ -43,6 +44,13 @@ if (only === undefined || only === "walk") {
     log: (line) => console.error(line),
   });
   console.log(formatWalkReport(report));
+}
+
+if (only === undefined || only === "start") {
+  console.log(
+    "\n== start-up: spawn to first answered query, compiled vs tsx, empty vs existing folder ==",
+  );
+  console.log(await benchStart(Number(process.argv[3] ?? 5)));
 }
 
 console.log(`\nbench finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { parseCommandLine, UsageError } from "./cli/arguments.ts";
 import { loadConfig } from "./config.ts";
 import { type Database, openDatabase } from "./db/client.ts";
 import { migrateDatabase } from "./db/migrate.ts";
@@ -36,8 +36,6 @@ Commands:
 The database is DATABASE_URL (default: the embedded PGlite folder ./.data/pickgraph).`;
 
 const SCHEMA_FILE = fileURLToPath(new URL("../schema/schema.graphql", import.meta.url));
-
-class UsageError extends Error {}
 
 async function withDatabase<T>(run: (database: Database) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -91,84 +89,21 @@ function reportImport(
   }
 }
 
-/** `import` and `seed`: pages and flags. */
-function importArguments(args: string[]): { paths: string[]; force: boolean } {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { force: { type: "boolean" } },
-  });
-  return { paths: positionals, force: values.force === true };
-}
-
 function progress(done: number, total: number): void {
   if (!process.stderr.isTTY || total < 500) return;
   process.stderr.write(`\rwriting pages ${done}/${total}${done === total ? "\n" : ""}`);
 }
 
-async function runToken(args: string[]): Promise<void> {
-  const [action, ...rest] = args;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: { scope: { type: "string", multiple: true }, name: { type: "string" } },
-  });
-  switch (action) {
-    case "create": {
-      if (!values.name) throw new UsageError("token create needs --name <who>");
-      if (!values.scope?.length)
-        throw new UsageError("token create needs --scope editor or --scope admin");
-      const name = values.name;
-      const scopes = values.scope;
-      await withDatabase(async (database) => {
-        const created = await createToken(database.db, { name, scopes });
-        console.error(
-          `Created token "${created.name}" (${created.scopes.join(", ")}). It is shown only now:`,
-        );
-        console.log(created.token);
-      });
-      return;
-    }
-    case "list":
-      await withDatabase(async (database) => {
-        const tokens = await listTokens(database.db);
-        if (tokens.length === 0) console.log("No tokens.");
-        for (const token of tokens) {
-          const state = token.revokedAt ? `revoked ${token.revokedAt}` : "active";
-          console.log(
-            `${token.name}\t${token.scopes.join(",")}\tcreated ${token.createdAt}\t${state}`,
-          );
-        }
-      });
-      return;
-    case "revoke": {
-      const [name] = positionals;
-      if (name === undefined) throw new UsageError("token revoke needs the token's name");
-      await withDatabase(async (database) => {
-        await revokeToken(database.db, name);
-        console.log(`Revoked token "${name}".`);
-      });
-      return;
-    }
-    default:
-      throw new UsageError(`unknown token command "${action ?? ""}" (create, list, revoke)`);
-  }
-}
-
 async function run(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
+  const { command, positionals, options } = parseCommandLine(argv);
   switch (command) {
     case "migrate":
       await withDatabase(async (database) => console.log(`Migrated ${database.location}.`));
       return;
     case "seed":
     case "import": {
-      const { paths, force } = importArguments(rest);
-      if (command === "seed" && paths.length > 0) throw new UsageError("seed takes no paths");
-      if (command === "import" && paths.length === 0) {
-        throw new UsageError("import needs at least one file or folder");
-      }
-      const folders = command === "seed" ? [SEEDS_FOLDER] : paths;
+      const force = options.force === true;
+      const folders = command === "seed" ? [SEEDS_FOLDER] : positionals;
       const texts = await readPageFiles(folders);
       const descriptions = await readTopicFiles(folders);
       if (texts.length === 0 && descriptions.length === 0) {
@@ -189,14 +124,8 @@ async function run(argv: string[]): Promise<void> {
       return;
     }
     case "export": {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: { all: { type: "boolean" }, out: { type: "string" } },
-      });
-      if (values.all) {
-        if (!values.out) throw new UsageError("export --all needs --out <folder>");
-        const out = values.out;
+      if (options.all) {
+        const out = options.out as string;
         await withDatabase(async (database) => {
           const pages = await exportAllComparisons(database.db);
           await mkdir(out, { recursive: true });
@@ -205,10 +134,7 @@ async function run(argv: string[]): Promise<void> {
         });
         return;
       }
-      const [slug] = positionals;
-      if (slug === undefined || positionals.length > 1) {
-        throw new UsageError("export needs one comparison slug, or --all --out <folder>");
-      }
+      const slug = positionals[0] as string;
       await withDatabase(async (database) => {
         const text = await exportComparison(database.db, slug);
         if (text === null) throw new Error(`no comparison has the slug "${slug}"`);
@@ -220,7 +146,7 @@ async function run(argv: string[]): Promise<void> {
       // Imported here so the other commands do not pay for building the schema.
       const { printSortedSchema } = await import("./graphql/schema.ts");
       const printed = printSortedSchema();
-      if (rest.includes("--check")) {
+      if (options.check) {
         const current = await readFile(SCHEMA_FILE, "utf8").catch(() => "");
         if (current !== printed) {
           throw new Error(
@@ -234,25 +160,45 @@ async function run(argv: string[]): Promise<void> {
       console.log(`Wrote ${SCHEMA_FILE}.`);
       return;
     }
-    case "token":
-      await runToken(rest);
+    case "token create": {
+      const name = options.name as string;
+      const scopes = options.scope as string[];
+      await withDatabase(async (database) => {
+        const created = await createToken(database.db, { name, scopes });
+        console.error(
+          `Created token "${created.name}" (${created.scopes.join(", ")}). It is shown only now:`,
+        );
+        console.log(created.token);
+      });
       return;
-    case undefined:
+    }
+    case "token list":
+      await withDatabase(async (database) => {
+        const tokens = await listTokens(database.db);
+        if (tokens.length === 0) console.log("No tokens.");
+        for (const token of tokens) {
+          const state = token.revokedAt ? `revoked ${token.revokedAt}` : "active";
+          console.log(
+            `${token.name}\t${token.scopes.join(",")}\tcreated ${token.createdAt}\t${state}`,
+          );
+        }
+      });
+      return;
+    case "token revoke": {
+      const name = positionals[0] as string;
+      await withDatabase(async (database) => {
+        await revokeToken(database.db, name);
+        console.log(`Revoked token "${name}".`);
+      });
+      return;
+    }
     case "help":
-    case "--help":
       console.log(USAGE);
       return;
-    default:
-      throw new UsageError(`unknown command "${command}"`);
   }
 }
 
 run(process.argv.slice(2)).catch((error: unknown) => {
-  const parseArgsError = (error as { code?: unknown }).code;
-  if (typeof parseArgsError === "string" && parseArgsError.startsWith("ERR_PARSE_ARGS")) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    process.exit(2);
-  }
   if (error instanceof UsageError) {
     console.error(`${error.message}\n\n${USAGE}`);
     process.exit(2);

@@ -1,5 +1,4 @@
 import { createServer, type Server } from "node:http";
-import { createApp } from "./app.ts";
 import { type Config, loadConfig, redactUrl } from "./config.ts";
 import { type Database, openDatabase } from "./db/client.ts";
 import {
@@ -8,9 +7,8 @@ import {
   isPermanentConnectFailure,
 } from "./db/database-errors.ts";
 import { migrateDatabase } from "./db/migrate.ts";
-import { importPageTexts } from "./editing/comparisons.ts";
-import { readPageFiles, readTopicFiles } from "./ingest/read-pages.ts";
-import { hasComparisons, SEEDS_FOLDER } from "./ingest/seed.ts";
+import { seedDatabase } from "./editing/seed.ts";
+import { hasComparisons } from "./ingest/seed.ts";
 import { createLogger, type Logger } from "./logger.ts";
 
 /** A start-up failure worth one clear line, not a stack trace. */
@@ -59,18 +57,8 @@ async function prepare(
       await migrateDatabase(database.db);
       // Only the embedded database seeds itself: a shared Postgres is seeded on purpose (`npm run seed`).
       if (database.driver === "pglite" && config.SEED && !(await hasComparisons(database.db))) {
-        const seeded = await importPageTexts(
-          database.db,
-          "seed",
-          await readPageFiles([SEEDS_FOLDER]),
-          {
-            maxPages: Number.POSITIVE_INFINITY,
-            guardEdits: { force: false },
-            descriptions: await readTopicFiles([SEEDS_FOLDER]),
-          },
-        );
-        const described =
-          (seeded.descriptions?.created.length ?? 0) + (seeded.descriptions?.updated.length ?? 0);
+        const seeded = await seedDatabase(database.db);
+        const described = seeded.descriptions.created.length + seeded.descriptions.updated.length;
         logger.info(
           `Seeded ${seeded.created.length} comparisons and ${described} topic descriptions into ${database.location}.`,
         );
@@ -114,6 +102,10 @@ async function main(): Promise<void> {
     throw new StartError((error as Error).message);
   }
   const logger = createLogger(config.LOG_LEVEL);
+  // Loading the app builds the GraphQL schema (~1.2 s); started first, it overlaps with opening
+  // the database (reading files, compiling PGlite's WebAssembly) instead of following it.
+  const appModule = import("./app.ts");
+  appModule.catch(() => {});
   let database: Database;
   try {
     database = await openDatabase(config.database, {
@@ -127,6 +119,7 @@ async function main(): Promise<void> {
     );
   }
 
+  const { createApp } = await appModule;
   const app = createApp({ database, logger });
   const server = createServer(app);
   let port: number;

@@ -8,6 +8,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { type DatabaseTarget, redactUrl } from "../config.ts";
 import { type DataFolderLock, lockDataFolder } from "./data-folder-lock.ts";
+import { copyMigratedTemplate, isEmptyDataFolder } from "./pglite-template.ts";
 import { pgliteReader, postgresReader, registerPreparedReader } from "./prepared-reads.ts";
 import { type Relations, relations } from "./relations.ts";
 
@@ -71,6 +72,10 @@ export async function openDatabase(
   let lock: DataFolderLock | null = null;
   if (target.dataDir !== null) lock = lockDataFolder(target.dataDir);
   try {
+    // A new folder starts as a copy of the migrated template instead of paying for initdb.
+    if (target.dataDir !== null && isEmptyDataFolder(target.dataDir)) {
+      await copyMigratedTemplate(target.dataDir);
+    }
     // pg_trgm (typo-tolerant search) is a contrib extension PGlite ships but loads only on request.
     const client = await PGlite.create(target.dataDir ?? undefined, { extensions: { pg_trgm } });
     const db = drizzlePglite({ client, relations, logger }) as unknown as Db;

@@ -14,7 +14,7 @@ import { parsePage, parsePages } from "../ingest/parse-page.ts";
 import { parseTopicDescriptions, type TopicDescription } from "../ingest/parse-topics.ts";
 import { renderPage } from "../ingest/render-page.ts";
 import { comparisonSlug, isSlug, slugify } from "../ingest/slug.ts";
-import { type ChangeRecord, recordChanges } from "./changes.ts";
+import { recordChanges } from "./changes.ts";
 import { ConflictError, IssueList, NotFoundError, ValidationError } from "./errors.ts";
 
 export interface OptionInput {
@@ -580,5 +580,3 @@ export async function deleteComparison(
     return { id, slug: locked.slug };
   });
 }
-
-export type { ChangeRecord };

@@ -336,38 +336,6 @@ export async function relatedComparisons(
   return result;
 }
 
-export interface TopicRecord {
-  /** Comparisons that have the topic as an option. */
-  comparisons: number;
-  /** Those of them whose pick is the topic. */
-  wins: number;
-}
-
-/** Each topic's record in one statement; unknown topics get zeros. */
-export async function topicRecords(
-  db: Db,
-  topicIds: readonly number[],
-): Promise<Map<number, TopicRecord>> {
-  const ids = checkIds("topicIds", topicIds);
-  const result = new Map<number, TopicRecord>();
-  for (const id of ids) result.set(id, { comparisons: 0, wins: 0 });
-  if (ids.length === 0) return result;
-  const rows = await selectRows<{ topic_id: number; comparisons: number; wins: number }>(
-    db,
-    sql`
-      SELECT t.id AS topic_id, count(o.id)::int AS comparisons, count(c.id)::int AS wins
-      FROM unnest(${idsParam(ids)}) AS t(id)
-      JOIN options o ON o.topic_id = t.id
-      LEFT JOIN comparisons c ON c.id = o.comparison_id AND c.pick_option_id = o.id
-      GROUP BY t.id
-    `,
-  );
-  for (const row of rows) {
-    result.set(row.topic_id, { comparisons: row.comparisons, wins: row.wins });
-  }
-  return result;
-}
-
 function idsParam(ids: readonly number[]): SQL {
   return sql`${sql.param(ids)}::int[]`;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { openDatabase, selectRows } from "../../src/db/client.ts";
 import { classifyDatabaseError } from "../../src/db/database-errors.ts";
-import { seedDatabase } from "../../src/ingest/seed.ts";
+import { seedDatabase } from "../../src/editing/seed.ts";
 import { testDriver, useTestDatabase } from "../helpers/database.ts";
 import { graphql } from "../helpers/graphql.ts";
 

@@ -4,10 +4,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp, EXAMPLE_QUERY } from "../../src/app.ts";
 import { selectRows } from "../../src/db/client.ts";
 import { deleteComparison } from "../../src/editing/comparisons.ts";
+import { seedDatabase } from "../../src/editing/seed.ts";
 import { mergeTopics } from "../../src/editing/topics.ts";
 import { createContext } from "../../src/graphql/context.ts";
 import { schema } from "../../src/graphql/schema.ts";
-import { seedDatabase } from "../../src/ingest/seed.ts";
 import { useTestDatabase } from "../helpers/database.ts";
 
 /**

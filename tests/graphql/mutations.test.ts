@@ -4,7 +4,7 @@ import { type App, createApp } from "../../src/app.ts";
 import { selectRows } from "../../src/db/client.ts";
 import { createToken } from "../../src/editing/tokens.ts";
 import { renderPage } from "../../src/ingest/render-page.ts";
-import { snapshotTables, useTestDatabase } from "../helpers/database.ts";
+import { race, snapshotTables, useTestDatabase } from "../helpers/database.ts";
 import { graphql } from "../helpers/graphql.ts";
 
 // One database for the file; every test writes comparisons and topics with names of its own
@@ -420,7 +420,7 @@ describe("createComparison", () => {
     expect(result.message).toBe("Invalid input: 3 problems");
   });
 
-  it("lets exactly one of two concurrent creates of the same comparison win", async () => {
+  race("lets exactly one of two concurrent creates of the same comparison win", async () => {
     const optionNames = names("Race", "Create");
     const [first, second] = await Promise.all([
       gql(CREATE, { input: comparisonInput(optionNames, { intro: "First writer." }) }),
@@ -674,7 +674,7 @@ describe("updateComparison", () => {
     expect(await snapshot()).toEqual(before);
   });
 
-  it("lets exactly one of two concurrent updates at the same version win", async () => {
+  race("lets exactly one of two concurrent updates at the same version win", async () => {
     const created = await create(names("Race", "Update"));
     const [first, second] = await Promise.all([
       gql(UPDATE, { input: { id: created.id, expectedVersion: 1, intro: "Writer one." } }),
@@ -707,7 +707,7 @@ describe("updateComparison", () => {
     );
   });
 
-  it("lets exactly one of a create and an update renaming into the same slug win", async () => {
+  race("lets exactly one of a create and an update renaming into the same slug win", async () => {
     const [a, b, c] = names("Race", "Rename", "Target") as [string, string, string];
     const existing = await create([a, b]);
     const [update, created] = await Promise.all([
@@ -734,7 +734,7 @@ describe("updateComparison", () => {
     expect(stored.history.totalCount).toBe(outcome[0] === "UpdateComparisonPayload" ? 2 : 1);
   });
 
-  it("lets exactly one of an update and a delete at the same version win", async () => {
+  race("lets exactly one of an update and a delete at the same version win", async () => {
     const created = await create(names("Race", "Delete"));
     const [update, remove] = await Promise.all([
       gql(UPDATE, { input: { id: created.id, expectedVersion: 1, intro: "Still here?" } }),

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp, EXAMPLE_QUERY } from "../../src/app.ts";
-import { seedDatabase } from "../../src/ingest/seed.ts";
+import { seedDatabase } from "../../src/editing/seed.ts";
 import { useTestDatabase } from "../helpers/database.ts";
 import { graphql } from "../helpers/graphql.ts";
 

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp } from "../../src/app.ts";
 import { selectRows } from "../../src/db/client.ts";
-import { seedDatabase } from "../../src/ingest/seed.ts";
+import { seedDatabase } from "../../src/editing/seed.ts";
 import { useTestDatabase } from "../helpers/database.ts";
 import { graphql } from "../helpers/graphql.ts";
 

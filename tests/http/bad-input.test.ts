@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { serverAudits } from "graphql-http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
-import { seedDatabase } from "../../src/ingest/seed.ts";
+import { seedDatabase } from "../../src/editing/seed.ts";
 import { snapshotTables, useTestDatabase } from "../helpers/database.ts";
 
 /**

@@ -13,7 +13,12 @@ import { type PageText, readPageFiles, readTopicFiles } from "../../src/ingest/r
 import { renderPage } from "../../src/ingest/render-page.ts";
 import { SEEDS_FOLDER } from "../../src/ingest/seed.ts";
 import { comparisonSlug, slugify } from "../../src/ingest/slug.ts";
-import { createTestDatabase, type TestDatabase, useTestDatabase } from "../helpers/database.ts";
+import {
+  createTestDatabase,
+  race,
+  type TestDatabase,
+  useTestDatabase,
+} from "../helpers/database.ts";
 import { graphql } from "../helpers/graphql.ts";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/pages", import.meta.url));
@@ -395,7 +400,7 @@ describe("re-importing", () => {
     expect((await comparison(STAFF_SLUG)).version).toBe(1);
   });
 
-  it("counts an edge asserted by two pages imported at the same time twice", async () => {
+  race("counts an edge asserted by two pages imported at the same time twice", async () => {
     const db = database().db;
     // Both topics exist first, so the two writers do not queue on inserting them.
     await loadPages(db, [makePage([{ name: "Racer" }, { name: "Finish Line" }])]);

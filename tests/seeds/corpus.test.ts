@@ -2,10 +2,11 @@ import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp } from "../../src/app.ts";
 import { selectRows } from "../../src/db/client.ts";
+import { type SeedResult, seedDatabase } from "../../src/editing/seed.ts";
 import { parsePages } from "../../src/ingest/parse-page.ts";
 import { parseTopicDescriptions } from "../../src/ingest/parse-topics.ts";
 import { readPageFiles, readTopicFiles } from "../../src/ingest/read-pages.ts";
-import { SEEDS_FOLDER, type SeedResult, seedDatabase } from "../../src/ingest/seed.ts";
+import { SEEDS_FOLDER } from "../../src/ingest/seed.ts";
 import { snapshotTables, useTestDatabase } from "../helpers/database.ts";
 import { graphql } from "../helpers/graphql.ts";
 

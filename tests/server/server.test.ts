@@ -55,9 +55,9 @@ describe("npm start on the embedded database", () => {
     });
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(dataDir);
-    // The holder is the node process tsx started for src/main.ts.
+    // The holder is the node process running the compiled src/main.ts.
     expect(second.stderr).toMatch(
-      /in use by process \d+ on \S+ \(since [^)]+, "[^"]*src\/main\.ts"\)/,
+      /in use by process \d+ on \S+ \(since [^)]+, "[^"]*dist\/main\.js"\)/,
     );
   });
 

@@ -1,6 +1,6 @@
 import { builder, maxPageSize } from "../builder.ts";
 
-export const Change = builder.drizzleObject("changesTable", {
+builder.drizzleObject("changesTable", {
   name: "Change",
   description: "One write recorded in the change log.",
   fields: (t) => ({
