@@ -25,6 +25,8 @@ export interface OpenDatabaseOptions {
   onQuery?: (query: string, params: unknown[]) => void;
   poolSize?: number;
   statementTimeoutMs?: number;
+  /** Seconds to wait for a Postgres connection; small for replicas so a dead one is skipped fast (issue 13). */
+  connectTimeoutSeconds?: number;
 }
 
 export async function openDatabase(
@@ -36,6 +38,7 @@ export async function openDatabase(
     const client = postgres(target.url, {
       max: options.poolSize ?? 10,
       onnotice: () => {},
+      connect_timeout: options.connectTimeoutSeconds ?? 30,
       connection: {
         application_name: "pickgraph",
         statement_timeout: options.statementTimeoutMs ?? 10_000,
