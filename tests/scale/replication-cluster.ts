@@ -59,7 +59,16 @@ export async function startReplicatedPostgres(): Promise<ReplicatedPostgres> {
   const options = (port: number) =>
     `-p ${port} -k ${folder} -c listen_addresses=127.0.0.1 -c fsync=off -c jit=off -c wal_sender_timeout=5s`;
   const start = (dir: string, port: number) =>
-    asPostgres(`${BIN}/pg_ctl`, ["-D", dir, "-o", options(port), "-l", `${dir}.log`, "-w", "start"]);
+    asPostgres(`${BIN}/pg_ctl`, [
+      "-D",
+      dir,
+      "-o",
+      options(port),
+      "-l",
+      `${dir}.log`,
+      "-w",
+      "start",
+    ]);
   const stop = (dir: string) => {
     try {
       asPostgres(`${BIN}/pg_ctl`, ["-D", dir, "-m", "fast", "-w", "stop"]);
