@@ -105,12 +105,15 @@ export async function benchScale(log: (line: string) => void): Promise<string> {
       LOG_LEVEL: "warn",
     };
     log("starting servers…");
-    const [cold, warm, two] = await Promise.all([
-      startServer({ ...env, WORKERS: "1", RESPONSE_CACHE_TTL_MS: "0" }, 120_000),
-      startServer({ ...env, WORKERS: "1", RESPONSE_CACHE_TTL_MS: "600000" }, 120_000),
-      startServer({ ...env, WORKERS: "2", RESPONSE_CACHE_TTL_MS: "0" }, 120_000),
-    ]);
-    servers.push(cold as Server, warm as Server, two as Server);
+    // One after the other, each tracked at once, so a failure still stops the ones started.
+    const start = async (extra: Record<string, string>) => {
+      const server = await startServer({ ...env, ...extra }, 300_000);
+      servers.push(server);
+      return server;
+    };
+    const cold = await start({ WORKERS: "1", RESPONSE_CACHE_TTL_MS: "0" });
+    const warm = await start({ WORKERS: "1", RESPONSE_CACHE_TTL_MS: "600000" });
+    const two = await start({ WORKERS: "2", RESPONSE_CACHE_TTL_MS: "0" });
     const listed = await fetch((cold as Server).url, {
       method: "POST",
       headers: { "content-type": "application/json" },
