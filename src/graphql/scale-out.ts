@@ -145,21 +145,21 @@ export function useReadRouting(router: ReadRouter): Plugin<Context> {
       }
       known.minLsn = minLsn;
       setExecuteFn(async (executionArgs) => {
-        const reader: Reader = await router.chooseReader({
-          minLsn,
-          minGeneration: known.generation ?? null,
-        });
-        known.servedBy = reader.name;
-        context.db = reader.db;
-        const result = (await executeFn(executionArgs)) as ExecutionResult;
-        if (reader.name === "primary" || !result.errors?.some((e) => isConnectionError(e))) {
-          return result;
+        const requirement = { minLsn, minGeneration: known.generation ?? null };
+        let reader: Reader = await router.chooseReader(requirement);
+        // Reads have no side effects: when the server chosen went away under the query (a replica
+        // or the primary), it is marked down and the next reader answers instead.
+        for (let attempt = 0; ; attempt++) {
+          known.servedBy = reader.name;
+          context.db = reader.db;
+          const result = (await executeFn(executionArgs)) as ExecutionResult;
+          const lost = result.errors?.find((e) => isConnectionError(e));
+          if (lost === undefined || attempt >= 2) return result;
+          router.markDown(reader.state, lost);
+          const next = await router.chooseReader(requirement);
+          if (next.state === reader.state) return result;
+          reader = next;
         }
-        // Reads have no side effects: the answer the replica could not give, the primary gives.
-        router.markDown(reader.state, result.errors[0]);
-        known.servedBy = "primary";
-        context.db = router.primary.db;
-        return executeFn(executionArgs);
       });
     },
     onResponse({ request, response }) {
