@@ -6,12 +6,13 @@
 import { benchImport, formatImportReport } from "./import.ts";
 import { benchSearch, formatSearchReport } from "./search.ts";
 import { benchStart } from "./start.ts";
+import { benchScale } from "./scale.ts";
 import { benchTraversal, formatReport as formatTraversalReport } from "./traversal.ts";
 import { benchWalk, formatWalkReport } from "./walk.ts";
 
 const only = process.argv[2];
 const flags = process.argv.slice(3);
-const BENCHMARKS = ["import", "traversal", "search", "walk", "start"];
+const BENCHMARKS = ["import", "traversal", "search", "walk", "start", "scale"];
 if (only !== undefined && !BENCHMARKS.includes(only)) {
   console.error(`unknown benchmark "${only}" (${BENCHMARKS.join(", ")})`);
   process.exit(2);
@@ -51,6 +52,11 @@ if (only === undefined || only === "start") {
     "\n== start-up: spawn to first answered query, compiled vs tsx, empty vs existing folder ==",
   );
   console.log(await benchStart(Number(process.argv[3] ?? 5)));
+}
+
+if (only === undefined || only === "scale") {
+  console.log("\n== scale-out: response cache cold vs warm, 1 vs 2 server processes (issue 13) ==");
+  console.log(await benchScale((line) => console.error(line)));
 }
 
 console.log(`\nbench finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -1,3 +1,4 @@
+import type { Cache } from "@graphql-yoga/plugin-response-cache";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { PothosValidationError } from "@pothos/core";
 import { GraphQLError } from "graphql";
@@ -5,9 +6,19 @@ import { createYoga, maskError, type YogaServerInstance } from "graphql-yoga";
 import { type Config, loadConfig } from "./config.ts";
 import type { Database } from "./db/client.ts";
 import { classifyDatabaseError } from "./db/database-errors.ts";
+import type { ReadRouter } from "./db/replicas.ts";
 import type { Context } from "./graphql/builder.ts";
 import { useCompiledReads } from "./graphql/compiled-reads-plugin.ts";
 import { createContext } from "./graphql/context.ts";
+// --- issue 13 (scale-out) ---
+import { type DocumentManifest, usePersistedDocuments } from "./graphql/persisted-documents.ts";
+import {
+  type GenerationSource,
+  useGenerationResponseCache,
+  useHttpCaching,
+  useReadRouting,
+} from "./graphql/scale-out.ts";
+// --- end issue 13 ---
 import { schema } from "./graphql/schema.ts";
 import { compressionPlugin } from "./http/compression.ts";
 import { explorerPlugin } from "./http/explorer.ts";
@@ -157,7 +168,35 @@ export interface AppOptions {
   settings?: Partial<HttpSettings>;
   /** The built explorer page (default: dist/explorer, written by `npm run build:web`). */
   explorerDir?: string;
+  /** Issue 13: replicas, response cache, HTTP caching, persisted documents (all off when absent). */
+  scaleOut?: ScaleOutOptions;
 }
+
+// --- issue 13 (scale-out) ---
+export interface ScaleOutOptions {
+  /** Routes queries to replicas and mutations to the primary (`database` is the primary). */
+  router?: ReadRouter;
+  /** Response cache: where the data generation is read, and the entries' longest life. */
+  responseCache?: { generation: GenerationSource; ttlMs: number; cache?: Cache };
+  /** `Cache-Control: max-age` for anonymous queries over GET (0: `no-store`). */
+  httpMaxAgeSeconds?: number;
+  persistedDocuments?: { manifest: DocumentManifest; only: boolean };
+}
+
+function scaleOutPlugins(options: ScaleOutOptions | undefined) {
+  if (!options) return [];
+  // Order matters: a persisted id becomes a document before the cache keys it; the cache answers
+  // before routing picks a reader.
+  return [
+    ...(options.persistedDocuments ? [usePersistedDocuments(options.persistedDocuments)] : []),
+    ...(options.httpMaxAgeSeconds !== undefined ? [useHttpCaching(options.httpMaxAgeSeconds)] : []),
+    ...(options.responseCache && options.responseCache.ttlMs > 0
+      ? [useGenerationResponseCache(options.responseCache)]
+      : []),
+    ...(options.router ? [useReadRouting(options.router)] : []),
+  ];
+}
+// --- end issue 13 ---
 
 export type App = YogaServerInstance<Record<string, never>, Context>;
 
@@ -181,6 +220,7 @@ export function createApp({
   logger = silentLogger,
   settings = {},
   explorerDir,
+  scaleOut,
 }: AppOptions): App {
   const http: HttpSettings = { ...httpSettings(loadConfig()), ...settings };
   const admitFrom = createPublicWriteGate(http.publicWrites);
@@ -222,6 +262,8 @@ export function createApp({
       explorerPlugin({ dir: explorerDir, graphqlEndpoint: "/graphql" }),
       // issue 9: hot reads as one prepared statement; after the limits, which still apply.
       useCompiledReads(),
+      // Issue 13, after the compiled reads: routing picks ctx.db when the read runs.
+      ...scaleOutPlugins(scaleOut),
     ],
   });
 }

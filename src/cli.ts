@@ -28,6 +28,7 @@ Commands:
   export <comparison-slug>         print one comparison as a page
   export --all --out <folder>      write every comparison to <folder>/<slug>.txt
   schema:print [--check]           write schema/schema.graphql (--check: fail if it is stale)
+  documents:print [--check]        write schema/persisted-documents.json from documents/*.graphql
   token create --scope <editor|admin> [--scope …] --name <who>
                                    create a writer token and print it (shown only this once)
   token list                       list tokens (names, scopes, revoked or not)
@@ -158,6 +159,26 @@ async function run(argv: string[]): Promise<void> {
       }
       await writeFile(SCHEMA_FILE, printed);
       console.log(`Wrote ${SCHEMA_FILE}.`);
+      return;
+    }
+    // The persisted-documents manifest, generated from documents/*.graphql
+    case "documents:print": {
+      const { buildDocumentManifest, renderDocumentManifest, MANIFEST_FILE } = await import(
+        "./graphql/persisted-documents.ts"
+      );
+      const printed = renderDocumentManifest(buildDocumentManifest());
+      if (options.check) {
+        const current = await readFile(MANIFEST_FILE, "utf8").catch(() => "");
+        if (current !== printed) {
+          throw new Error(
+            "schema/persisted-documents.json is stale: run `npm run cli -- documents:print` and commit it",
+          );
+        }
+        console.log("schema/persisted-documents.json is up to date.");
+        return;
+      }
+      await writeFile(MANIFEST_FILE, printed);
+      console.log(`Wrote ${MANIFEST_FILE}.`);
       return;
     }
     case "token create": {

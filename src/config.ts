@@ -82,6 +82,39 @@ const envSchema = z.object({
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   /** After SIGTERM/SIGINT, how long requests in flight may take to finish (milliseconds). */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  // --- issue 13 (scale-out) ---
+  /** Server processes on one port (Postgres only): a number, or `auto` for one per core. */
+  WORKERS: z
+    .string()
+    .regex(/^(auto|[1-9][0-9]?)$/, "a number from 1 to 99, or auto")
+    .default("1"),
+  /** Streaming replicas that serve queries, comma-separated postgres:// URLs. */
+  DATABASE_READ_URLS: z
+    .string()
+    .default("")
+    .transform((value) =>
+      value
+        .split(",")
+        .map((url) => url.trim())
+        .filter((url) => url !== ""),
+    )
+    .refine((urls) => urls.every((url) => /^postgres(ql)?:\/\//.test(url)), {
+      message: "every read URL must start with postgres:// or postgresql://",
+    }),
+  /** A replica further behind the primary than this is skipped until it catches up. */
+  REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).max(600_000).default(1_000),
+  /** Longest life of a response-cache entry (writes retire entries at once); 0 turns it off. */
+  RESPONSE_CACHE_TTL_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+  /** redis:// URL of a cache store shared by every process and machine; in-process when empty. */
+  CACHE_URL: z
+    .string()
+    .regex(/^(rediss?:\/\/.+)?$/, "a redis:// URL")
+    .default(""),
+  /** `Cache-Control: max-age` (seconds) on anonymous queries over GET; 0 sends `no-store`. */
+  HTTP_CACHE_MAX_AGE: z.coerce.number().int().min(0).max(86_400).default(5),
+  /** Refuse documents that are not in schema/persisted-documents.json (production). */
+  PERSISTED_DOCUMENTS_ONLY: booleanString.default(false),
+  // --- end issue 13 ---
 });
 
 export type Config = z.infer<typeof envSchema> & { database: DatabaseTarget };

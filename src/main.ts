@@ -1,4 +1,7 @@
+import cluster from "node:cluster";
 import { createServer, type Server } from "node:http";
+import { availableParallelism } from "node:os";
+import type { ScaleOutOptions } from "./app.ts";
 import { type Config, loadConfig, redactUrl } from "./config.ts";
 import { type Database, openDatabase } from "./db/client.ts";
 import {
@@ -7,7 +10,11 @@ import {
   isPermanentConnectFailure,
 } from "./db/database-errors.ts";
 import { migrateDatabase } from "./db/migrate.ts";
+import { ReadRouter } from "./db/replicas.ts";
 import { seedDatabase } from "./editing/seed.ts";
+import { loadDocumentManifest } from "./graphql/persisted-documents.ts";
+import { createRedisResponseStore } from "./graphql/redis-store.ts";
+import { generationOfDatabase, generationOfPrimary } from "./graphql/scale-out.ts";
 import { hasComparisons } from "./ingest/seed.ts";
 import { createLogger, type Logger } from "./logger.ts";
 
@@ -54,7 +61,8 @@ async function prepare(
 ): Promise<void> {
   for (let attempt = 1; !stopping.aborted; attempt++) {
     try {
-      await migrateDatabase(database.db);
+      // A cluster's primary process has migrated before forking.
+      if (!cluster.isWorker) await migrateDatabase(database.db);
       // Only the embedded database seeds itself: a shared Postgres is seeded on purpose (`npm run seed`).
       if (database.driver === "pglite" && config.SEED && !(await hasComparisons(database.db))) {
         const seeded = await seedDatabase(database.db);
@@ -94,6 +102,100 @@ async function prepare(
   }
 }
 
+// --- issue 13 (scale-out): WORKERS processes on one port, replicas, caches ---
+function workerCount(config: Config, logger: Logger): number {
+  const wanted = config.WORKERS === "auto" ? availableParallelism() : Number(config.WORKERS);
+  if (wanted > 1 && config.database.driver !== "postgres") {
+    logger.warn(
+      { workers: wanted },
+      "WORKERS ignored: the embedded database belongs to one process; use Postgres to run several",
+    );
+    return 1;
+  }
+  return wanted;
+}
+
+/** The cluster's primary process: migrates once, then forks the servers and replaces any that die. */
+async function superviseWorkers(config: Config, count: number, logger: Logger): Promise<void> {
+  const database = await openDatabase(config.database, { poolSize: 1 });
+  try {
+    await migrateDatabase(database.db);
+  } finally {
+    await database.close();
+  }
+  let stopping = false;
+  for (let i = 0; i < count; i++) cluster.fork();
+  cluster.on("exit", (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    logger.error(
+      { pid: worker.process.pid, code, signal },
+      "server process died; starting another",
+    );
+    cluster.fork();
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping ${count} server processes`);
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    setTimeout(() => process.exit(1), 12_000).unref();
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  console.log(`pickgraph: ${count} server processes (WORKERS=${config.WORKERS})`);
+}
+
+async function scaleOutOptions(
+  config: Config,
+  primary: Awaited<ReturnType<typeof openDatabase>>,
+  logger: Logger,
+): Promise<{ options: ScaleOutOptions; router: ReadRouter | null; close(): Promise<void> }> {
+  let router: ReadRouter | null = null;
+  const replicas: Awaited<ReturnType<typeof openDatabase>>[] = [];
+  if (config.DATABASE_READ_URLS.length > 0 && primary.driver === "postgres") {
+    for (const url of config.DATABASE_READ_URLS) {
+      replicas.push(
+        await openDatabase(
+          { driver: "postgres", url },
+          {
+            poolSize: config.DATABASE_POOL_SIZE,
+            statementTimeoutMs: config.STATEMENT_TIMEOUT_MS,
+            connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+          },
+        ),
+      );
+    }
+    router = new ReadRouter(primary, replicas, { maxLagMs: config.REPLICA_MAX_LAG_MS, logger });
+    await router.start();
+  } else if (config.DATABASE_READ_URLS.length > 0) {
+    logger.warn("DATABASE_READ_URLS ignored: replicas need DATABASE_URL to be Postgres");
+  }
+  const store = config.CACHE_URL !== "" ? createRedisResponseStore(config.CACHE_URL, logger) : null;
+  const options: ScaleOutOptions = {
+    ...(router ? { router } : {}),
+    responseCache: {
+      generation: router ? generationOfPrimary(router) : generationOfDatabase(primary.db),
+      ttlMs: config.RESPONSE_CACHE_TTL_MS,
+      ...(store ? { cache: store.cache } : {}),
+    },
+    httpMaxAgeSeconds: config.HTTP_CACHE_MAX_AGE,
+    persistedDocuments: { manifest: loadDocumentManifest(), only: config.PERSISTED_DOCUMENTS_ONLY },
+  };
+  return {
+    options,
+    router,
+    close: async () => {
+      await router?.close();
+      await Promise.all(replicas.map((replica) => replica.close()));
+      await store?.close();
+    },
+  };
+}
+// --- end issue 13 ---
+
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -102,6 +204,8 @@ async function main(): Promise<void> {
     throw new StartError((error as Error).message);
   }
   const logger = createLogger(config.LOG_LEVEL);
+  const workers = workerCount(config, logger);
+  if (cluster.isPrimary && workers > 1) return superviseWorkers(config, workers, logger);
   // Loading the app builds the GraphQL schema (~1.2 s); started first, it overlaps with opening
   // the database (reading files, compiling PGlite's WebAssembly) instead of following it.
   const appModule = import("./app.ts");
@@ -120,8 +224,18 @@ async function main(): Promise<void> {
   }
 
   const { createApp } = await appModule;
-  const app = createApp({ database, logger });
-  const server = createServer(app);
+  const scaleOut = await scaleOutOptions(config, database, logger);
+  const app = createApp({ database, logger, scaleOut: scaleOut.options });
+  const server = createServer((request, response) => {
+    // Per-database readiness of the primary and each replica (issue 13).
+    if (request.url === "/ready/databases" && scaleOut.router) {
+      const report = scaleOut.router.report();
+      response.writeHead(report.ready ? 200 : 503, { "content-type": "application/json" });
+      response.end(JSON.stringify(report));
+      return;
+    }
+    app(request, response);
+  });
   let port: number;
   try {
     // Before migrating or seeding anything: a port in use is found at once.
@@ -141,7 +255,7 @@ async function main(): Promise<void> {
     let cutOff = false;
     const finish = () => {
       clearInterval(idle);
-      database.close().then(
+      Promise.all([scaleOut.close(), database.close()]).then(
         () => {
           logger.info("closed");
           process.exit(cutOff ? 1 : 0);

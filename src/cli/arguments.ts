@@ -46,6 +46,10 @@ export const COMMANDS = {
     },
   },
   "schema:print": { options: { check: { type: "boolean" } }, positionals: NONE("schema:print") },
+  "documents:print": {
+    options: { check: { type: "boolean" } },
+    positionals: NONE("documents:print"),
+  },
   "token create": {
     options: { scope: { type: "string", multiple: true }, name: { type: "string" } },
     positionals: NONE("token create"),

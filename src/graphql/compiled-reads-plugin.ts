@@ -31,11 +31,12 @@ export function useCompiledReads(): Plugin<Context> {
       const plan = planFor(args);
       if (!plan) return;
       const context = args.contextValue as Context;
-      const reader = preparedReaderOf(context.db);
-      if (!reader) return;
       const values = bindRead(args.schema, plan, args.variableValues ?? undefined);
       if (values === DECLINE) return;
       setExecuteFn(async (executionArgs) => {
+        // Looked up when the read runs: read routing (issue 13) sets ctx.db just before.
+        const reader = preparedReaderOf(context.db);
+        if (!reader) return executeFn(executionArgs) as Promise<ExecutionResult>;
         let body: string | null;
         try {
           body = await reader.readText(plan.text, values);
