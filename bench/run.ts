@@ -4,9 +4,9 @@
  * superuser. `npm run bench -- <name>` runs one of them (import, traversal, search, walk).
  */
 import { benchImport, formatImportReport } from "./import.ts";
+import { benchScale } from "./scale.ts";
 import { benchSearch, formatSearchReport } from "./search.ts";
 import { benchStart } from "./start.ts";
-import { benchScale } from "./scale.ts";
 import { benchTraversal, formatReport as formatTraversalReport } from "./traversal.ts";
 import { benchWalk, formatWalkReport } from "./walk.ts";
 

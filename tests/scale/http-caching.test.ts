@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
+import { seedDatabase } from "../../src/editing/seed.ts";
 import { loadDocumentManifest } from "../../src/graphql/persisted-documents.ts";
 import { generationOfDatabase } from "../../src/graphql/scale-out.ts";
-import { seedDatabase } from "../../src/editing/seed.ts";
 import { useTestDatabase } from "../helpers/database.ts";
 
 /** Issue 13 in-process: the generation-keyed response cache, ETags and 304s, persisted documents. */
