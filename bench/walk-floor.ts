@@ -9,6 +9,7 @@
 import { createServer } from "node:http";
 import { PGlite, protocol } from "@electric-sql/pglite";
 import postgres from "postgres";
+import { PGLITE_OPTIONS } from "../src/db/pglite-template.ts";
 import { FLOOR_DEEP_WALK_SQL } from "./walk-queries.ts";
 
 const url = process.argv[2];
@@ -19,7 +20,7 @@ if (!url) {
 
 let run: (slug: string) => Promise<string>;
 if (url.startsWith("pglite://")) {
-  const pg = await PGlite.create(url.slice("pglite://".length));
+  const pg = await PGlite.create(url.slice("pglite://".length), PGLITE_OPTIONS);
   // A named prepared statement through the wire protocol: PGlite's query() re-plans every time.
   const { serialize } = protocol;
   const frame = (parts: Uint8Array[]) => Buffer.concat(parts);

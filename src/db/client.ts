@@ -1,5 +1,4 @@
 import { PGlite } from "@electric-sql/pglite";
-import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import type { SQL } from "drizzle-orm";
 import type { PgAsyncDatabase } from "drizzle-orm/pg-core/async/db";
 import type { PgQueryResultHKT } from "drizzle-orm/pg-core/session";
@@ -8,7 +7,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { type DatabaseTarget, redactUrl } from "../config.ts";
 import { type DataFolderLock, lockDataFolder } from "./data-folder-lock.ts";
-import { copyMigratedTemplate, isEmptyDataFolder } from "./pglite-template.ts";
+import { copyMigratedTemplate, isEmptyDataFolder, PGLITE_OPTIONS } from "./pglite-template.ts";
 import { pgliteReader, postgresReader, registerPreparedReader } from "./prepared-reads.ts";
 import { type Relations, relations } from "./relations.ts";
 
@@ -76,8 +75,7 @@ export async function openDatabase(
     if (target.dataDir !== null && isEmptyDataFolder(target.dataDir)) {
       await copyMigratedTemplate(target.dataDir);
     }
-    // pg_trgm (typo-tolerant search) is a contrib extension PGlite ships but loads only on request.
-    const client = await PGlite.create(target.dataDir ?? undefined, { extensions: { pg_trgm } });
+    const client = await PGlite.create(target.dataDir ?? undefined, PGLITE_OPTIONS);
     const db = drizzlePglite({ client, relations, logger }) as unknown as Db;
     registerPreparedReader(db, pgliteReader(client, options.onQuery));
     return {

@@ -10,10 +10,17 @@ import {
 } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
+import { PGlite, type PGliteOptions } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { drizzle } from "drizzle-orm/pglite";
 import type { Db } from "./client.ts";
 import { MIGRATIONS_FOLDER, migrateDatabase } from "./migrate.ts";
+
+/**
+ * How every embedded database is opened, the template included: pg_trgm (typo-tolerant search)
+ * is a contrib extension PGlite ships but loads only on request, and the migrations create it.
+ */
+export const PGLITE_OPTIONS = { extensions: { pg_trgm } } satisfies PGliteOptions;
 
 /**
  * A migrated PGlite data folder, made once and copied wherever an empty embedded database is
@@ -66,7 +73,7 @@ export async function migratedTemplate(): Promise<string | null> {
     return null;
   }
   try {
-    const client = await PGlite.create(building);
+    const client = await PGlite.create(building, PGLITE_OPTIONS);
     try {
       await migrateDatabase(drizzle({ client }) as unknown as Db);
     } finally {

@@ -34,6 +34,8 @@ export const PickStep = builder.objectRef<PickStepShape>("PickStep").implement({
     }),
     comparisons: t.field({
       type: [Comparison],
+      // In-memory lists, bounded by `first` above.
+      complexity: { field: 1, multiplier: 2 },
       description: "Every comparison that picks `winner` and has `loser` as an option, by slug.",
       resolve: (step) => comparisons(step.comparisonIds),
     }),
@@ -50,6 +52,8 @@ export const PickCycle = builder.objectRef<PickCycleShape>("PickCycle").implemen
     }),
     steps: t.field({
       type: [PickStep],
+      // In-memory lists, bounded by `first` above.
+      complexity: { field: 1, multiplier: 5 },
       description:
         "The steps in order, starting at the topic whose slug sorts first; each step's loser is the next one's winner, the last step's loser the first one's winner.",
       resolve: (cycle) => cycle.steps,
@@ -75,11 +79,15 @@ export const PickContradiction = builder
       }),
       firstWins: t.field({
         type: [Comparison],
+        // In-memory lists, bounded by `first` above.
+        complexity: { field: 1, multiplier: 2 },
         description: "Comparisons that pick `first` and have `second` as an option, by slug.",
         resolve: (c) => comparisons(c.firstWinsIds),
       }),
       secondWins: t.field({
         type: [Comparison],
+        // In-memory lists, bounded by `first` above.
+        complexity: { field: 1, multiplier: 2 },
         description: "Comparisons that pick `second` and have `first` as an option, by slug.",
         resolve: (c) => comparisons(c.secondWinsIds),
       }),
@@ -92,11 +100,15 @@ export const PickConflicts = builder.objectRef<PickConflictsShape>("PickConflict
   fields: (t) => ({
     contradictions: t.field({
       type: [PickContradiction],
+      // In-memory lists, bounded by `first` above.
+      complexity: { field: 1, multiplier: 1 },
       description: "Pairs of topics judged both ways, ordered by the two slugs.",
       resolve: (conflicts) => conflicts.contradictions,
     }),
     cycles: t.field({
       type: [PickCycle],
+      // In-memory lists, bounded by `first` above.
+      complexity: { field: 1, multiplier: 1 },
       description:
         "Cycles of picks across pages, shortest first, then by the slugs along the cycle; each cycle listed once.",
       resolve: (conflicts) => conflicts.cycles,

@@ -55,6 +55,8 @@ const SearchHighlightRef = builder.objectRef<SearchHighlight>("SearchHighlight")
     }),
     fragments: t.field({
       type: [SearchHighlightFragmentRef],
+      // Pieces of text the search statement already returned: no work per piece.
+      complexity: { field: 1, multiplier: 1 },
       description: "The field's text in consecutive pieces, matched words marked.",
       resolve: (highlight) => highlight.fragments,
     }),
@@ -229,6 +231,8 @@ builder.queryField("search", (t) =>
         }),
         highlights: edge.field({
           type: [SearchHighlightRef],
+          // Computed from the statement's own rows, for this page only.
+          complexity: { field: 1, multiplier: 1 },
           description: "The result's name or title, and every other field the query matched.",
           resolve: (result) => (result as unknown as SearchEdgeShape).highlights,
         }),
