@@ -57,7 +57,8 @@ describe("seed corpus", () => {
     expect(again.unchanged).toHaveLength(pageFiles);
     expect(again.descriptions).toMatchObject({ created: [], updated: [], aliasesAdded: [] });
     expect(await snapshotTables(database().db)).toEqual(before);
-    expect(before.changes?.rows).toBe(0);
+    // The first seed is logged like every write (actor "seed"); the second logs nothing.
+    expect(before.changes?.rows).toBeGreaterThan(0);
   });
 
   it("forms one connected graph", async () => {
