@@ -19,7 +19,7 @@ export type SearchHit =
 
 export interface SearchPage {
   hits: SearchHit[];
-  /** How many results the query has in all, across pages. */
+  /** How many results the ranked list holds (every match, or the first pass's bounded selection). */
   total: number;
 }
 
@@ -50,10 +50,17 @@ function rowJson(table: PgTable, alias: string): SQL {
 }
 
 /**
- * Ranked search over topics and comparisons in ONE statement: candidates come from indexes
- * (full-text documents, exact slugs and former slugs; trigrams on names and titles when those
- * find nothing), are scored, counted and paged, and the page's rows come back whole with their
- * highlighted fields.
+ * Ranked search over topics and comparisons in ONE statement, in two passes. The first pass picks
+ * candidates straight from indexes, each arm at most SEARCH_CANDIDATES_PER_ARM ids in an order
+ * that costs no scoring, per type: names (titles) starting with the text, shortest first (btree
+ * on the lower-cased name); names holding every word (GIN over the A part of the document),
+ * shortest topic names first, comparisons by id; any field holding every word (the whole
+ * document), the same orders; plus exact slugs and former slugs. Only when all of those find
+ * nothing, the names and titles within trigram reach of the text, closest first (a "did you
+ * mean"). Below 100 matches per arm the candidates are every match; above, the arms keep the
+ * ones scoring would put first (a name beats prose, a prefix beats a name). The second pass
+ * scores only those candidates, counts them (`total`) and pages them, and the page's rows come
+ * back whole with their highlighted fields.
  *
  * Score, highest first (ties: topics before comparisons, then by slug, so paging is stable):
  * - 8 when the query, read as a slug, is the slug or a former slug of the result;
