@@ -6,7 +6,7 @@ import { highlightField, type SearchHighlight } from "./highlight.ts";
 import type { SearchQuery } from "./query.ts";
 
 /** How many ids each arm of the first pass hands to scoring (see `search`). */
-export const SEARCH_CANDIDATES_PER_ARM = 100;
+export const SEARCH_CANDIDATES_PER_ARM = 50;
 
 export type SearchResultType = "Topic" | "Comparison";
 
@@ -57,7 +57,7 @@ function rowJson(table: PgTable, alias: string): SQL {
  * shortest topic names first, comparisons by id; any field holding every word (the whole
  * document), the same orders; plus exact slugs and former slugs. Only when all of those find
  * nothing, the names and titles within trigram reach of the text, closest first (a "did you
- * mean"). Below 100 matches per arm the candidates are every match; above, the arms keep the
+ * mean"). Below 50 matches per arm the candidates are every match; above, the arms keep the
  * ones scoring would put first (a name beats prose, a prefix beats a name). The second pass
  * scores only those candidates, counts them (`total`) and pages them, and the page's rows come
  * back whole with their highlighted fields.

@@ -214,7 +214,7 @@ builder.queryField("search", (t) =>
       fields: (connection) => ({
         totalCount: connection.int({
           description:
-            "How many results the ranked list holds, across all pages: every match while the words match at most 100 topics and 100 comparisons; beyond that the list is a bounded selection (per type, at most 100 names starting with the text, 100 with the words in the name and 100 with the words anywhere, plus exact slugs), so at most 603, and pages end there.",
+            "How many results the ranked list holds, across all pages: every match while the words match at most 50 topics and 50 comparisons; beyond that the list is a bounded selection (per type, at most 50 names starting with the text, 50 with the words in the name and 50 with the words anywhere, plus exact slugs), so at most 303, and pages end there.",
           resolve: (result) => (result as unknown as { totalCount: number }).totalCount,
         }),
       }),
