@@ -7,6 +7,7 @@
  * titles and intros, first 20 by name.
  */
 import { randomBytes } from "node:crypto";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
@@ -40,6 +41,8 @@ export interface SearchBenchResult {
   byKind: { kind: string; queries: number; search: Stats; baseline: Stats }[];
   all: { search: Stats; baseline: Stats; ratioP50: number; ratioP99: number };
   statementsPerSearch: number;
+  /** The 1-minute load average before and after the measured rounds (the machine may be shared). */
+  load: [number, number];
   targetMet: boolean;
 }
 
@@ -174,6 +177,7 @@ export async function benchSearch(options: SearchBenchOptions = {}): Promise<Sea
         await searchOnce(text);
         await ilikeScan(database, text);
       }
+      const loadBefore = loadavg()[0] ?? 0;
       const samples = new Map<string, { search: number[]; baseline: number[] }>();
       for (let round = 0; round < rounds; round++) {
         for (const [index, { kind, text }] of mix.entries()) {
@@ -199,6 +203,7 @@ export async function benchSearch(options: SearchBenchOptions = {}): Promise<Sea
           }
         }
       }
+      const loadAfter = loadavg()[0] ?? 0;
       statements = 0;
       await searchOnce(mix[0]?.text ?? "x");
       const statementsPerSearch = statements;
@@ -221,6 +226,7 @@ export async function benchSearch(options: SearchBenchOptions = {}): Promise<Sea
           ratioP99: all.search.p99 / all.baseline.p99,
         },
         statementsPerSearch,
+        load: [loadBefore, loadAfter],
         targetMet: all.search.p99 < TARGET_P99_MS,
       });
     } finally {
@@ -241,7 +247,8 @@ export function formatSearchReport(results: SearchBenchResult[]): string {
       `  ${r.driver}: ${(r.importMs / 1000).toFixed(1)} s to import; all queries: search p50 ${ms(r.all.search.p50)} p99 ${ms(r.all.search.p99)}` +
         ` | ILIKE p50 ${ms(r.all.baseline.p50)} p99 ${ms(r.all.baseline.p99)}` +
         ` | ratio p50 ${r.all.ratioP50.toFixed(2)}x p99 ${r.all.ratioP99.toFixed(2)}x` +
-        ` | ${r.statementsPerSearch} statement(s) per search | ${r.targetMet ? "meets" : "MISSES"} the target`,
+        ` | ${r.statementsPerSearch} statement(s) per search | ${r.targetMet ? "meets" : "MISSES"} the target` +
+        ` | load average ${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)}`,
     );
     for (const k of r.byKind) {
       lines.push(

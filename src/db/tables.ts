@@ -52,13 +52,19 @@ export const topicsTable = pgTable(
     check("topics_name_length", sql`length(${t.name}) BETWEEN 1 AND 200`),
     check("topics_summary_length", sql`length(${t.summary}) BETWEEN 1 AND 5000`),
     // Search: full-text over an expression of the row itself (nothing to maintain; the function
-    // is created by the search-topic-vector migration) and trigrams on the name for typos and
-    // autocomplete.
+    // is created by the search-topic-vector migration), the same over the name and slug words
+    // alone (the A part), the lower-cased name for prefixes (autocomplete), and trigrams on the
+    // name for typos (GiST: it can also hand names out closest first).
     index("topics_search").using(
       "gin",
       sql`pickgraph_topic_search_vector(${t.name}, ${t.slug}, ${t.summary})`,
     ),
-    index("topics_name_trigrams").using("gin", t.name.op("gin_trgm_ops")),
+    index("topics_name_search").using(
+      "gin",
+      sql`ts_filter(pickgraph_topic_search_vector(${t.name}, ${t.slug}, ${t.summary}), '{a}')`,
+    ),
+    index("topics_name_prefix").using("btree", sql`lower(${t.name}) text_pattern_ops`),
+    index("topics_name_trigram_tree").using("gist", t.name.op("gist_trgm_ops")),
   ],
 );
 
@@ -130,7 +136,9 @@ export const comparisonsTable = pgTable(
     check("comparisons_version_positive", sql`${t.version} >= 1`),
     // The category filter and Query.categories compare categories case-insensitively.
     index("comparisons_category_lower").using("btree", sql`lower(${t.category})`),
-    index("comparisons_title_trigrams").using("gin", t.title.op("gin_trgm_ops")),
+    // Search: the lower-cased title for prefixes, trigrams for typos (see topics).
+    index("comparisons_title_prefix").using("btree", sql`lower(${t.title}) text_pattern_ops`),
+    index("comparisons_title_trigram_tree").using("gist", t.title.op("gist_trgm_ops")),
     foreignKey({
       name: "comparisons_pick_is_own_option",
       columns: [t.pickOptionId, t.id],
@@ -192,7 +200,11 @@ export const comparisonSearchTable = pgTable(
       .references(() => comparisonsTable.id, { onDelete: "cascade" }),
     document: tsvector("document").notNull(),
   },
-  (t) => [index("comparison_search_document").using("gin", t.document)],
+  (t) => [
+    index("comparison_search_document").using("gin", t.document),
+    // The title and slug words alone (the A part), so that titles are found apart from prose.
+    index("comparison_search_title").using("gin", sql`ts_filter(${t.document}, '{a}')`),
+  ],
 );
 
 /** The `Related to:` tags of an option, in page order. RELATED_TO edges are derived from them. */

@@ -5,6 +5,9 @@ import { comparisonsTable, topicsTable } from "../db/tables.ts";
 import { highlightField, type SearchHighlight } from "./highlight.ts";
 import type { SearchQuery } from "./query.ts";
 
+/** How many ids each arm of the first pass hands to scoring (see `search`). */
+export const SEARCH_CANDIDATES_PER_ARM = 50;
+
 export type SearchResultType = "Topic" | "Comparison";
 
 export type TopicRow = typeof topicsTable.$inferSelect;
@@ -16,7 +19,7 @@ export type SearchHit =
 
 export interface SearchPage {
   hits: SearchHit[];
-  /** How many results the query has in all, across pages. */
+  /** How many results the ranked list holds (every match, or the first pass's bounded selection). */
   total: number;
 }
 
@@ -47,10 +50,17 @@ function rowJson(table: PgTable, alias: string): SQL {
 }
 
 /**
- * Ranked search over topics and comparisons in ONE statement: candidates come from indexes
- * (full-text documents, exact slugs and former slugs; trigrams on names and titles when those
- * find nothing), are scored, counted and paged, and the page's rows come back whole with their
- * highlighted fields.
+ * Ranked search over topics and comparisons in ONE statement, in two passes. The first pass picks
+ * candidates straight from indexes, each arm at most SEARCH_CANDIDATES_PER_ARM ids in an order
+ * that costs no scoring, per type: names (titles) starting with the text, shortest first (btree
+ * on the lower-cased name); names holding every word (GIN over the A part of the document),
+ * shortest topic names first, comparisons by id; any field holding every word (the whole
+ * document), the same orders; plus exact slugs and former slugs. Only when all of those find
+ * nothing, the names and titles within trigram reach of the text, closest first (a "did you
+ * mean"). Below 50 matches per arm the candidates are every match; above, the arms keep the
+ * ones scoring would put first (a name beats prose, a prefix beats a name). The second pass
+ * scores only those candidates, counts them (`total`) and pages them, and the page's rows come
+ * back whole with their highlighted fields.
  *
  * Score, highest first (ties: topics before comparisons, then by slug, so paging is stable):
  * - 8 when the query, read as a slug, is the slug or a former slug of the result;
@@ -72,6 +82,9 @@ export async function search(
   const topics = options.types.includes("Topic");
   const comparisons = options.types.includes("Comparison");
   const highlights = options.highlights;
+  const N = sql.raw(String(SEARCH_CANDIDATES_PER_ARM));
+  const tsquery = sql`to_tsquery('english', ${query.all})`;
+  const prefix = `${query.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const rows = await selectRows<{
     total: number;
     type: SearchResultType | null;
@@ -87,27 +100,62 @@ export async function search(
                ${query.text}::text AS text,
                ${query.slug}::text AS slug
       ),
-      -- Full-text, slug and former-slug hits. Trigram candidates (typos) are looked for only when
-      -- these find nothing: a "did you mean", and the costliest index scan skipped whenever the
-      -- words were typed right.
-      exact_hits AS (
-        SELECT 'Topic' AS type, t.id FROM topics t, q
-        WHERE ${topics} AND pickgraph_topic_search_vector(t.name, t.slug, t.summary) @@ q.tsq
-        UNION SELECT 'Topic', t.id FROM topics t, q WHERE ${topics} AND t.slug = q.slug
-        UNION SELECT 'Topic', a.topic_id FROM topic_aliases a, q WHERE ${topics} AND a.slug = q.slug
-        UNION SELECT 'Comparison', s.comparison_id FROM comparison_search s, q
-        WHERE ${comparisons} AND s.document @@ q.tsq
-        UNION SELECT 'Comparison', c.id FROM comparisons c, q
-        WHERE ${comparisons} AND c.slug = q.slug
+      -- The first pass: each arm reads one index, in an order that needs no scoring, and hands on
+      -- at most N ids. The query's values are written into each arm (not read from q) so that the
+      -- planner estimates every arm from the statistics.
+      exact AS (
+        SELECT 'Topic' AS type, t.id FROM topics t WHERE ${topics} AND t.slug = ${query.slug}
+        UNION SELECT 'Topic', a.topic_id FROM topic_aliases a
+        WHERE ${topics} AND a.slug = ${query.slug}
+        UNION SELECT 'Comparison', c.id FROM comparisons c
+        WHERE ${comparisons} AND c.slug = ${query.slug}
       ),
+      topic_hits AS (
+        (SELECT t.id FROM topics t
+         WHERE ${topics} AND lower(t.name) LIKE ${prefix}
+           AND pickgraph_topic_search_vector(t.name, t.slug, t.summary) @@ ${tsquery}
+         ORDER BY length(t.name), t.id LIMIT ${N})
+        UNION
+        (SELECT t.id FROM topics t
+         WHERE ${topics}
+           AND ts_filter(pickgraph_topic_search_vector(t.name, t.slug, t.summary), '{a}') @@ ${tsquery}
+         ORDER BY length(t.name), t.id LIMIT ${N})
+        UNION
+        (SELECT t.id FROM topics t
+         WHERE ${topics} AND pickgraph_topic_search_vector(t.name, t.slug, t.summary) @@ ${tsquery}
+         ORDER BY length(t.name), t.id LIMIT ${N})
+      ),
+      comparison_hits AS (
+        (SELECT c.id FROM comparisons c JOIN comparison_search s ON s.comparison_id = c.id
+         WHERE ${comparisons} AND lower(c.title) LIKE ${prefix}
+           AND ts_filter(s.document, '{a}') @@ ${tsquery}
+         ORDER BY length(c.title), c.id LIMIT ${N})
+        UNION
+        (SELECT s.comparison_id FROM comparison_search s
+         WHERE ${comparisons} AND ts_filter(s.document, '{a}') @@ ${tsquery}
+         ORDER BY s.comparison_id LIMIT ${N})
+        UNION
+        (SELECT s.comparison_id FROM comparison_search s
+         WHERE ${comparisons} AND s.document @@ ${tsquery}
+         ORDER BY s.comparison_id LIMIT ${N})
+      ),
+      found AS (
+        SELECT type, id FROM exact
+        UNION SELECT 'Topic', id FROM topic_hits
+        UNION SELECT 'Comparison', id FROM comparison_hits
+      ),
+      -- Trigram candidates (typos) only when the words as typed match nothing: a "did you mean",
+      -- the names and titles closest by word similarity within pg_trgm's threshold.
       hits AS (
-        SELECT * FROM exact_hits
+        SELECT type, id FROM found
         UNION ALL
-        SELECT 'Topic', t.id FROM topics t, q
-        WHERE ${topics} AND NOT EXISTS (SELECT 1 FROM exact_hits) AND q.text <% t.name
+        (SELECT 'Topic', t.id FROM topics t
+         WHERE ${topics} AND NOT EXISTS (SELECT 1 FROM found) AND ${query.text}::text <% t.name
+         ORDER BY ${query.text}::text <<-> t.name, t.id LIMIT ${N})
         UNION ALL
-        SELECT 'Comparison', c.id FROM comparisons c, q
-        WHERE ${comparisons} AND NOT EXISTS (SELECT 1 FROM exact_hits) AND q.text <% c.title
+        (SELECT 'Comparison', c.id FROM comparisons c
+         WHERE ${comparisons} AND NOT EXISTS (SELECT 1 FROM found) AND ${query.text}::text <% c.title
+         ORDER BY ${query.text}::text <<-> c.title, c.id LIMIT ${N})
       ),
       documents AS (
         SELECT 'Topic' AS type, t.id, t.slug, t.name AS label,

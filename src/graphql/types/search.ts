@@ -215,7 +215,8 @@ builder.queryField("search", (t) =>
       description: "A page of search results, most relevant first.",
       fields: (connection) => ({
         totalCount: connection.int({
-          description: "How many results match, across all pages.",
+          description:
+            "How many results the ranked list holds, across all pages: every match while the words match at most 50 topics and 50 comparisons; beyond that the list is a bounded selection (per type, at most 50 names starting with the text, 50 with the words in the name and 50 with the words anywhere, plus exact slugs), so at most 303, and pages end there.",
           resolve: (result) => (result as unknown as { totalCount: number }).totalCount,
         }),
       }),
