@@ -1,15 +1,17 @@
 /**
  * `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the
  * same run, so ratios hold on a noisy machine. Needs the local Postgres (127.0.0.1:5432) as a
- * superuser. `npm run bench -- import`, `-- traversal` or `-- search` runs one of them.
+ * superuser. `npm run bench -- import`, `-- traversal`, `-- search` or `-- limits` runs one of them.
  */
 import { benchImport, formatImportReport } from "./import.ts";
+import { benchLimits, formatLimitsReport, limitsOptions } from "./limits.ts";
 import { benchSearch, formatSearchReport } from "./search.ts";
 import { benchTraversal, formatReport as formatTraversalReport } from "./traversal.ts";
 
 const only = process.argv[2];
-if (only !== undefined && only !== "import" && only !== "traversal" && only !== "search") {
-  console.error(`unknown benchmark "${only}" (import, traversal, search)`);
+const names = ["import", "traversal", "search", "limits"];
+if (only !== undefined && !names.includes(only)) {
+  console.error(`unknown benchmark "${only}" (${names.join(", ")})`);
   process.exit(2);
 }
 const started = Date.now();
@@ -29,6 +31,16 @@ if (only === undefined || only === "search") {
   const results = await benchSearch({ log: (line) => console.error(line) });
   console.log(formatSearchReport(results));
   if (results.some((r) => !r.targetMet)) process.exitCode = 1;
+}
+
+if (only === undefined || only === "limits") {
+  console.log(
+    "\n== limits: the costliest admissible requests on 10,000 pages, with a small query alongside ==",
+  );
+  const options = limitsOptions(only === "limits" ? process.argv.slice(3) : []);
+  const report = await benchLimits(options);
+  console.log(formatLimitsReport({ ...report, boundMs: options.boundMs }));
+  if (report.failed.length > 0) process.exitCode = 1;
 }
 
 console.log(`\nbench finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);
