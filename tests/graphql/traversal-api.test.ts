@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type App, createApp } from "../../src/app.ts";
+import { type App, createApp, httpSettings } from "../../src/app.ts";
+import { loadConfig } from "../../src/config.ts";
 import { selectRows } from "../../src/db/client.ts";
 import { seedDatabase } from "../../src/ingest/seed.ts";
 import { useTestDatabase } from "../helpers/database.ts";
@@ -13,7 +14,13 @@ const adjacency = new Map<string, Set<string>>();
 
 beforeAll(async () => {
   await seedDatabase(database().db);
-  app = createApp({ database: database(), logErrors: false });
+  // These tests count statements over large batches; the cost limit is tests/http's subject.
+  const limits = httpSettings(loadConfig()).limits;
+  app = createApp({
+    database: database(),
+    logErrors: false,
+    settings: { limits: { ...limits, maxCost: 1_000_000 } },
+  });
   const edges = await selectRows<{ a: string; b: string }>(
     database().db,
     sql`SELECT f.slug AS a, t.slug AS b FROM topic_relations r
