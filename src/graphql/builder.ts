@@ -97,12 +97,12 @@ const DEFAULT_LIST_SIZE = 10;
  * cost before its items are counted. Measured on 10,000 generated pages (bench/limits.ts, one
  * unit about 0.1 ms of server work): a topic's comparisons and related topics are sorted and
  * counted over all of its rows, which a hub has by the thousand (100 pages of 20 related topics
- * took 0.75 s); a search scores every candidate of its words (12 searches took 1.7 s).
+ * took 0.75 s); a search scores every candidate of its words (7 searches took 2 s).
  */
 const PAGE_FIELD_COSTS: Record<string, number> = {
   "comparisons:TopicComparisonsConnection": 50,
   "related:TopicRelatedConnection": 100,
-  "search:SearchConnection": 1200,
+  "search:SearchConnection": 2000,
 };
 
 function isList(field: GraphQLField<unknown, unknown>): boolean {

@@ -190,6 +190,27 @@ describe("Comparison.relatedComparisons", () => {
     expect(paged).toEqual(all);
   });
 
+  it("gives the same pages with totalCount, which cuts them from one full search", async () => {
+    const slug = "scrum-vs-kanban";
+    const page = (withCount: boolean, after: string | null) =>
+      graphql(
+        app,
+        `query ($after: String) { comparison(slug: "${slug}") {
+            relatedComparisons(first: 3, after: $after) { ${withCount ? "totalCount" : ""}
+              edges { cursor score node { slug } } pageInfo { hasPreviousPage hasNextPage endCursor } } } }`,
+        { after },
+      );
+    let after: string | null = null;
+    for (let i = 0; i < 3; i++) {
+      const plain: any = await page(false, after);
+      const counted: any = await page(true, after);
+      const { totalCount, ...rest } = counted.data.comparison.relatedComparisons;
+      expect(rest).toEqual(plain.data.comparison.relatedComparisons);
+      expect(totalCount).toBeGreaterThan(3);
+      after = rest.pageInfo.endCursor;
+    }
+  });
+
   it("pages backwards with last and before over the same order", async () => {
     const slug = "scrum-vs-kanban";
     const all: any = await graphql(
