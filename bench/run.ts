@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the
  * same run, so ratios hold on a noisy machine. Needs the local Postgres (127.0.0.1:5432) as a
- * superuser. `npm run bench -- <name>` runs one of them (import, traversal, search, walk).
+ * superuser. `npm run bench -- <name>` runs one of them (import, traversal, search, limits, walk, start, scale).
  */
 import { benchImport, formatImportReport } from "./import.ts";
+import { benchLimits, formatLimitsReport, limitsOptions } from "./limits.ts";
 import { benchScale } from "./scale.ts";
 import { benchSearch, formatSearchReport } from "./search.ts";
 import { benchStart } from "./start.ts";
@@ -12,7 +13,7 @@ import { benchWalk, formatWalkReport } from "./walk.ts";
 
 const only = process.argv[2];
 const flags = process.argv.slice(3);
-const BENCHMARKS = ["import", "traversal", "search", "walk", "start", "scale"];
+const BENCHMARKS = ["import", "traversal", "search", "limits", "walk", "start", "scale"];
 if (only !== undefined && !BENCHMARKS.includes(only)) {
   console.error(`unknown benchmark "${only}" (${BENCHMARKS.join(", ")})`);
   process.exit(2);
@@ -34,6 +35,16 @@ if (only === undefined || only === "search") {
   const results = await benchSearch({ log: (line) => console.error(line) });
   console.log(formatSearchReport(results));
   if (results.some((r) => !r.targetMet)) process.exitCode = 1;
+}
+
+if (only === undefined || only === "limits") {
+  console.log(
+    "\n== limits: the costliest admissible requests on 10,000 pages, with a small query alongside ==",
+  );
+  const options = limitsOptions(only === "limits" ? process.argv.slice(3) : []);
+  const report = await benchLimits(options);
+  console.log(formatLimitsReport({ ...report, boundMs: options.boundMs }));
+  if (report.failed.length > 0) process.exitCode = 1;
 }
 
 if (only === undefined || only === "walk") {

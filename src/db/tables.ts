@@ -139,6 +139,9 @@ export const comparisonsTable = pgTable(
     // Search: the lower-cased title for prefixes, trigrams for typos (see topics).
     index("comparisons_title_prefix").using("btree", sql`lower(${t.title}) text_pattern_ops`),
     index("comparisons_title_trigram_tree").using("gist", t.title.op("gist_trgm_ops")),
+    // Topic.record counts a topic's wins through this column: without it every topic read
+    // the whole table (17 x 17 records on 10,000 pages took 8 s, bench/limits.ts).
+    index("comparisons_pick_option").on(t.pickOptionId),
     foreignKey({
       name: "comparisons_pick_is_own_option",
       columns: [t.pickOptionId, t.id],

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type App, createApp } from "../../src/app.ts";
+import { type App, createApp, httpSettings } from "../../src/app.ts";
+import { loadConfig } from "../../src/config.ts";
 import { selectRows } from "../../src/db/client.ts";
 import { seedDatabase } from "../../src/editing/seed.ts";
 import { useTestDatabase } from "../helpers/database.ts";
@@ -13,7 +14,13 @@ const adjacency = new Map<string, Set<string>>();
 
 beforeAll(async () => {
   await seedDatabase(database().db);
-  app = createApp({ database: database(), logErrors: false });
+  // These tests count statements over large batches; the cost limit is tests/http's subject.
+  const limits = httpSettings(loadConfig()).limits;
+  app = createApp({
+    database: database(),
+    logErrors: false,
+    settings: { limits: { ...limits, maxCost: 1_000_000 } },
+  });
   const edges = await selectRows<{ a: string; b: string }>(
     database().db,
     sql`SELECT f.slug AS a, t.slug AS b FROM topic_relations r
@@ -181,6 +188,27 @@ describe("Comparison.relatedComparisons", () => {
       after = connection.pageInfo.endCursor;
     }
     expect(paged).toEqual(all);
+  });
+
+  it("gives the same pages with totalCount, which cuts them from one full search", async () => {
+    const slug = "scrum-vs-kanban";
+    const page = (withCount: boolean, after: string | null) =>
+      graphql(
+        app,
+        `query ($after: String) { comparison(slug: "${slug}") {
+            relatedComparisons(first: 3, after: $after) { ${withCount ? "totalCount" : ""}
+              edges { cursor score node { slug } } pageInfo { hasPreviousPage hasNextPage endCursor } } } }`,
+        { after },
+      );
+    let after: string | null = null;
+    for (let i = 0; i < 3; i++) {
+      const plain: any = await page(false, after);
+      const counted: any = await page(true, after);
+      const { totalCount, ...rest } = counted.data.comparison.relatedComparisons;
+      expect(rest).toEqual(plain.data.comparison.relatedComparisons);
+      expect(totalCount).toBeGreaterThan(3);
+      after = rest.pageInfo.endCursor;
+    }
   });
 
   it("pages backwards with last and before over the same order", async () => {

@@ -2,8 +2,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serverAudits } from "graphql-http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.ts";
+import { createApp, EXAMPLE_QUERY } from "../../src/app.ts";
 import { seedDatabase } from "../../src/editing/seed.ts";
+import * as explorer from "../../web/src/api.ts";
 import { snapshotTables, useTestDatabase } from "../helpers/database.ts";
 
 /**
@@ -96,6 +97,24 @@ describe("limits refuse before anything runs", () => {
     const small = await post({ query, variables: { n: 2, limit: 5 } });
     expect(small.status).toBe(200);
     expect(small.json.errors).toBeUndefined();
+  });
+
+  it("admits GraphiQL's example and the explorer's queries under the default cost limit", async () => {
+    const topic = { slug: "scrum" };
+    const documented: [string, Record<string, unknown>][] = [
+      [EXAMPLE_QUERY, {}],
+      [explorer.HOME, {}],
+      [explorer.TOPIC, topic],
+      [explorer.COMPARISON, { slug: "scrum-vs-kanban" }],
+      [explorer.EXPAND, topic],
+      [explorer.PATH_ENDS, { from: "scrum", to: "kanban" }],
+      [explorer.PATH, { from: "scrum", to: "kanban" }],
+    ];
+    for (const [query, variables] of documented) {
+      const { status, json } = await post({ query, variables });
+      expect(json.errors, query.slice(0, 60)).toBeUndefined();
+      expect(status).toBe(200);
+    }
   });
 
   it("refuses nested relatedComparisons and default-size nesting by cost", async () => {

@@ -1,0 +1,1 @@
+CREATE INDEX "comparisons_pick_option" ON "comparisons" ("pick_option_id");
