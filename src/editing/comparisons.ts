@@ -267,6 +267,13 @@ async function recordDescriptionChanges(
   );
 }
 
+/** A page-format problem as `file:line: message` (without the line when it has none). */
+function located(issue: { source: string; line: number; message: string }): string {
+  return issue.line > 0
+    ? `${issue.source}:${issue.line}: ${issue.message}`
+    : `${issue.source}: ${issue.message}`;
+}
+
 export async function importPageTexts(
   db: Db,
   actor: string,
@@ -311,7 +318,7 @@ export async function importPageTexts(
     throw new ValidationError(
       error.issues.map((i) => ({
         path: ["pages", index.get(i.source) ?? -1],
-        message: i.line > 0 ? `${i.source}:${i.line}: ${i.message}` : `${i.source}: ${i.message}`,
+        message: located(i),
       })),
     );
   }
@@ -330,7 +337,7 @@ export async function importPageTexts(
     } catch (error) {
       if (error instanceof PageFormatError) {
         throw new ValidationError(
-          error.issues.map((i) => ({ path: ["pages"], message: `${i.source}: ${i.message}` })),
+          error.issues.map((i) => ({ path: ["pages"], message: located(i) })),
         );
       }
       throw error;

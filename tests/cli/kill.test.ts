@@ -154,7 +154,7 @@ describe.runIf(testDriver === "pglite")("SIGKILL on an embedded database folder"
     const { token } = await createToken(setup.db, { name: "writer", scopes: ["editor"] });
     await setup.close();
 
-    const server = await startServer({ DATABASE_URL: url }, 180_000);
+    const server = await startServer({ DATABASE_URL: url, SEED: "false" }, 180_000);
     const auth = { authorization: `Bearer ${token}` };
     const send = (query: string) =>
       fetch(server.url, {
@@ -173,7 +173,7 @@ describe.runIf(testDriver === "pglite")("SIGKILL on an embedded database folder"
     server.child.kill("SIGKILL");
     await Promise.all(inFlight);
 
-    const again = await startServer({ DATABASE_URL: url }, 180_000);
+    const again = await startServer({ DATABASE_URL: url, SEED: "false" }, 180_000);
     try {
       const response = await fetch(again.url, {
         method: "POST",

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { execute, parse } from "graphql";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type App, createApp, EXAMPLE_QUERY } from "../../src/app.ts";
+import { type App, EXAMPLE_QUERY } from "../../src/app.ts";
 import { selectRows } from "../../src/db/client.ts";
 import { deleteComparison } from "../../src/editing/comparisons.ts";
 import { seedDatabase } from "../../src/editing/seed.ts";
@@ -9,6 +9,7 @@ import { mergeTopics } from "../../src/editing/topics.ts";
 import { createContext } from "../../src/graphql/context.ts";
 import { schema } from "../../src/graphql/schema.ts";
 import { useTestDatabase } from "../helpers/database.ts";
+import { createAppWithoutCostLimit } from "../helpers/graphql.ts";
 
 /**
  * The compiled read path (one prepared statement per document) against the Pothos resolvers:
@@ -21,7 +22,7 @@ let topicSlugs: string[];
 
 beforeAll(async () => {
   await seedDatabase(database().db);
-  app = createApp({ database: database(), logErrors: false });
+  app = createAppWithoutCostLimit(database());
   comparisonSlugs = (
     await selectRows<{ slug: string }>(
       database().db,

@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { type App, createApp, EXAMPLE_QUERY, httpSettings } from "../../src/app.ts";
-import { loadConfig } from "../../src/config.ts";
+import { type App, EXAMPLE_QUERY } from "../../src/app.ts";
 import { seedDatabase } from "../../src/editing/seed.ts";
 import { useTestDatabase } from "../helpers/database.ts";
-import { graphql } from "../helpers/graphql.ts";
+import { createAppWithoutCostLimit, graphql } from "../helpers/graphql.ts";
 
 const REFERENCE = "individual-contributor-model-vs-management-track";
 const database = useTestDatabase();
@@ -11,14 +10,7 @@ let app: App;
 
 beforeAll(async () => {
   await seedDatabase(database().db);
-  // These walks prove one-statement reads over wide lists, beyond what the cost limit admits
-  // (tests/http/bad-input.test.ts is about the limit); GraphiQL's example is checked below as is.
-  const limits = httpSettings(loadConfig()).limits;
-  app = createApp({
-    database: database(),
-    logErrors: false,
-    settings: { limits: { ...limits, maxCost: 1_000_000 } },
-  });
+  app = createAppWithoutCostLimit(database());
 });
 
 const DEEP_WALK = `

@@ -1,11 +1,10 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type App, createApp, httpSettings } from "../../src/app.ts";
-import { loadConfig } from "../../src/config.ts";
+import type { App } from "../../src/app.ts";
 import { selectRows } from "../../src/db/client.ts";
 import { seedDatabase } from "../../src/editing/seed.ts";
 import { useTestDatabase } from "../helpers/database.ts";
-import { graphql } from "../helpers/graphql.ts";
+import { createAppWithoutCostLimit, graphql } from "../helpers/graphql.ts";
 
 const database = useTestDatabase();
 let app: App;
@@ -14,13 +13,7 @@ const adjacency = new Map<string, Set<string>>();
 
 beforeAll(async () => {
   await seedDatabase(database().db);
-  // These tests count statements over large batches; the cost limit is tests/http's subject.
-  const limits = httpSettings(loadConfig()).limits;
-  app = createApp({
-    database: database(),
-    logErrors: false,
-    settings: { limits: { ...limits, maxCost: 1_000_000 } },
-  });
+  app = createAppWithoutCostLimit(database());
   const edges = await selectRows<{ a: string; b: string }>(
     database().db,
     sql`SELECT f.slug AS a, t.slug AS b FROM topic_relations r

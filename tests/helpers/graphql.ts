@@ -1,4 +1,6 @@
-import type { App } from "../../src/app.ts";
+import { type App, createApp, httpSettings } from "../../src/app.ts";
+import { loadConfig } from "../../src/config.ts";
+import type { Database } from "../../src/db/client.ts";
 
 export interface GraphQLResponse<Data = Record<string, any>> {
   data?: Data | null;
@@ -18,4 +20,17 @@ export async function graphql<Data = Record<string, any>>(
     body: JSON.stringify({ query, variables }),
   });
   return (await response.json()) as GraphQLResponse<Data>;
+}
+
+/**
+ * An app whose cost limit admits anything: for tests about statement counts and answers over
+ * wide lists, beyond what the default limit admits (the limit itself is tests/http's subject).
+ */
+export function createAppWithoutCostLimit(database: Database): App {
+  const limits = httpSettings(loadConfig()).limits;
+  return createApp({
+    database,
+    logErrors: false,
+    settings: { limits: { ...limits, maxCost: 1_000_000 } },
+  });
 }

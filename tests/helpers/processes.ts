@@ -20,7 +20,7 @@ export interface Finished {
   stderr: string;
 }
 
-/** Runs the compiled `<script>` (a src/ entry) with node from the repository root and waits for it. */
+/** Runs `<script>` (a src/ entry, compiled; or a test script) with node from the repository root and waits for it. */
 export function runScript(
   script: string,
   args: string[],
@@ -28,7 +28,9 @@ export function runScript(
   timeoutMs = 60_000,
 ): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [compiledEntry(script), ...args], {
+    // src/ entries run compiled; test scripts (e.g. tests/db/lock-contender.ts) through tsx.
+    const entry = script.startsWith("src/") ? [compiledEntry(script)] : ["--import", "tsx", script];
+    const child = spawn(process.execPath, [...entry, ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],

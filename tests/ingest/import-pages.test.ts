@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type App, createApp } from "../../src/app.ts";
+import type { App } from "../../src/app.ts";
 import { type Db, selectRows } from "../../src/db/client.ts";
 import { mergeTopics, upsertTopic } from "../../src/editing/topics.ts";
 import { exportAllComparisons } from "../../src/ingest/export-pages.ts";
@@ -19,7 +19,7 @@ import {
   type TestDatabase,
   useTestDatabase,
 } from "../helpers/database.ts";
-import { graphql } from "../helpers/graphql.ts";
+import { createAppWithoutCostLimit, graphql } from "../helpers/graphql.ts";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/pages", import.meta.url));
 const BAD_FIXTURES = fileURLToPath(new URL("../fixtures/bad-pages", import.meta.url));
@@ -28,7 +28,7 @@ const database = useTestDatabase();
 let app: App;
 
 beforeAll(() => {
-  app = createApp({ database: database(), logErrors: false });
+  app = createAppWithoutCostLimit(database());
 });
 
 beforeEach(async () => {
@@ -786,7 +786,7 @@ describe("export, then import into an empty database", () => {
 
   it("gives the same answers for every fixture and the seed corpus", async () => {
     const target = fresh as TestDatabase;
-    const freshApp = createApp({ database: target, logErrors: false });
+    const freshApp = createAppWithoutCostLimit(target);
     const inputs = [...(await readPageFiles([FIXTURES])), ...(await readPageFiles([SEEDS_FOLDER]))];
     const batches = batchesBySlug(inputs);
     expect(batches.flat()).toHaveLength(inputs.length);
