@@ -2,6 +2,7 @@ import { drizzleConnectionHelpers } from "@pothos/plugin-drizzle";
 import { type AnyColumn, count, sql } from "drizzle-orm";
 import { topicsTable } from "../../db/tables.ts";
 import { badUserInput, builder, checkKinds, maxPageSize } from "../builder.ts";
+import { Comparison } from "./comparison.ts";
 import { Direction, RelationKind } from "./relation-kind.ts";
 
 export const Topic = builder.drizzleNode("topicsTable", {
@@ -29,15 +30,89 @@ export const Topic = builder.drizzleNode("topicsTable", {
     updatedAt: t.exposeString("updatedAt", {
       description: "When the topic last changed (ISO 8601).",
     }),
-    comparisons: t.relatedConnection("comparisons", {
-      description:
-        "Comparisons in which this topic is an option, or a related topic of an option, ordered by slug.",
-      query: { orderBy: { slug: "asc" } },
-      totalCount: true,
-      maxSize: maxPageSize,
-    }),
   }),
 });
+
+export const TopicComparisonOrder = builder.enumType("TopicComparisonOrder", {
+  description: "How `Topic.comparisons` orders its comparisons.",
+  values: {
+    RELEVANCE: {
+      description:
+        "Most central to the topic first: comparisons where the topic is an option before those where it is only a tag, then by how many of the comparison's options tag the topic; ties by slug.",
+    },
+    SLUG: { description: "By comparison slug, ascending (the default)." },
+    UPDATED: {
+      description: "Most recently changed comparison first (its `updatedAt`); ties by slug.",
+    },
+  } as const,
+});
+
+const comparisonOrderArgs = builder.args((t) => ({
+  orderBy: t.field({
+    type: TopicComparisonOrder,
+    required: false,
+    defaultValue: "SLUG",
+    description: "The order of the comparisons (default SLUG; null means SLUG too).",
+  }),
+}));
+
+/**
+ * `Topic.comparisons` pages `topic_comparison_entries`, whose indexes hold every order's sort key
+ * with the slug as tie-break, so plugin-drizzle's cursor (the sort key and the slug) is exact and
+ * a page costs an index range however many comparisons the topic has.
+ */
+const comparisonEntries = drizzleConnectionHelpers(builder, "topicComparisonEntriesTable", {
+  args: () => comparisonOrderArgs,
+  maxSize: maxPageSize,
+  query: (args) => ({
+    orderBy:
+      args.orderBy === "RELEVANCE"
+        ? { relevance: "desc" as const, comparisonSlug: "asc" as const }
+        : args.orderBy === "UPDATED"
+          ? { updatedAt: "desc" as const, comparisonSlug: "asc" as const }
+          : { comparisonSlug: "asc" as const },
+  }),
+  select: (nestedSelection) => ({
+    with: { comparison: nestedSelection() },
+  }),
+  resolveNode: (entry) => entry.comparison,
+});
+
+builder.drizzleObjectField("topicsTable", "comparisons", (t) =>
+  t.connection(
+    {
+      type: Comparison,
+      description:
+        "Comparisons in which this topic is an option, or a related topic of an option, in the order `orderBy` asks for (by slug unless told otherwise).",
+      args: comparisonEntries.getArgs(),
+      select: (args, ctx, nestedSelection) => ({
+        with: { comparisonEntries: comparisonEntries.getQuery(args, ctx, nestedSelection) },
+        extras: {
+          comparisonTotal: (topic) =>
+            sql<number>`(SELECT count(*)::int FROM topic_comparison_entries e WHERE e.topic_id = ${topic.id})`,
+        },
+      }),
+      resolve: (topic, args, ctx) => ({
+        ...comparisonEntries.resolve(topic.comparisonEntries, args, ctx),
+        totalCount: topic.comparisonTotal,
+      }),
+    },
+    {
+      name: "TopicComparisonsConnection",
+      description: "A page of a list, with cursors to fetch more.",
+      fields: (connection) => ({
+        totalCount: connection.int({
+          description: "How many items the whole list holds, across all pages.",
+          resolve: (page) => page.totalCount,
+        }),
+      }),
+    },
+    {
+      name: "TopicComparisonsConnectionEdge",
+      description: "One item of a page, with its cursor.",
+    },
+  ),
+);
 
 const relatedArgs = builder.args((t) => ({
   kinds: t.field({
