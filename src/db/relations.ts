@@ -15,8 +15,8 @@ export const relations = defineRelations({ ...tables, topicLinksView }, (r) => (
       to: r.topicComparisonEntriesTable.topicId,
     }),
     comparisons: r.many.comparisonsTable({
-      from: r.topicsTable.id.through(r.topicComparisonsView.topicId),
-      to: r.comparisonsTable.id.through(r.topicComparisonsView.comparisonId),
+      from: r.topicsTable.id.through(r.topicComparisonEntriesTable.topicId),
+      to: r.comparisonsTable.id.through(r.topicComparisonEntriesTable.comparisonId),
     }),
   },
   topicAliasesTable: {

@@ -58,9 +58,18 @@ const comparisonOrderArgs = builder.args((t) => ({
 
 /**
  * `Topic.comparisons` pages `topic_comparison_entries`, whose indexes hold every order's sort key
- * with the slug as tie-break, so plugin-drizzle's cursor (the sort key and the slug) is exact and
- * a page costs an index range however many comparisons the topic has.
+ * with the slug as tie-break, so a page costs an index range however many comparisons the topic
+ * has. RELEVANCE and UPDATED page the entries themselves: plugin-drizzle's cursor holds the sort
+ * key, the slug and the entry's key. SLUG pages the `comparisons` relation (which goes through the
+ * same entries) ordered by the unique slug, so its cursors stay `DC:S:<slug>`, byte for byte what
+ * they were and what the compiled path writes.
  */
+const comparisonsBySlug = drizzleConnectionHelpers(builder, "comparisonsTable", {
+  args: () => comparisonOrderArgs,
+  maxSize: maxPageSize,
+  query: () => ({ orderBy: { slug: "asc" as const } }),
+});
+
 const comparisonEntries = drizzleConnectionHelpers(builder, "topicComparisonEntriesTable", {
   args: () => comparisonOrderArgs,
   maxSize: maxPageSize,
@@ -68,15 +77,17 @@ const comparisonEntries = drizzleConnectionHelpers(builder, "topicComparisonEntr
     orderBy:
       args.orderBy === "RELEVANCE"
         ? { relevance: "desc" as const, comparisonSlug: "asc" as const }
-        : args.orderBy === "UPDATED"
-          ? { updatedAt: "desc" as const, comparisonSlug: "asc" as const }
-          : { comparisonSlug: "asc" as const },
+        : { updatedAt: "desc" as const, comparisonSlug: "asc" as const },
   }),
   select: (nestedSelection) => ({
     with: { comparison: nestedSelection() },
   }),
   resolveNode: (entry) => entry.comparison,
 });
+
+function bySlug(args: { orderBy?: string | null }): boolean {
+  return (args.orderBy ?? "SLUG") === "SLUG";
+}
 
 builder.drizzleObjectField("topicsTable", "comparisons", (t) =>
   t.connection(
@@ -86,14 +97,23 @@ builder.drizzleObjectField("topicsTable", "comparisons", (t) =>
         "Comparisons in which this topic is an option, or a related topic of an option, in the order `orderBy` asks for (by slug unless told otherwise).",
       args: comparisonEntries.getArgs(),
       select: (args, ctx, nestedSelection) => ({
-        with: { comparisonEntries: comparisonEntries.getQuery(args, ctx, nestedSelection) },
+        with: bySlug(args)
+          ? { comparisons: comparisonsBySlug.getQuery(args, ctx, nestedSelection) }
+          : { comparisonEntries: comparisonEntries.getQuery(args, ctx, nestedSelection) },
         extras: {
           comparisonTotal: (topic) =>
             sql<number>`(SELECT count(*)::int FROM topic_comparison_entries e WHERE e.topic_id = ${topic.id})`,
         },
       }),
       resolve: (topic, args, ctx) => ({
-        ...comparisonEntries.resolve(topic.comparisonEntries, args, ctx),
+        ...(bySlug(args)
+          ? comparisonsBySlug.resolve(topic.comparisons ?? [], args, ctx)
+          : comparisonEntries.resolve(
+              // The select above loaded each entry with its comparison for this order.
+              (topic.comparisonEntries ?? []) as Parameters<typeof comparisonEntries.resolve>[0],
+              args,
+              ctx,
+            )),
         totalCount: topic.comparisonTotal,
       }),
     },
