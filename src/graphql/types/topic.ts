@@ -1,3 +1,4 @@
+import { decodeBase64, decodeCursorChunk } from "@pothos/core";
 import { drizzleConnectionHelpers } from "@pothos/plugin-drizzle";
 import { type AnyColumn, count, sql } from "drizzle-orm";
 import { topicsTable } from "../../db/tables.ts";
@@ -89,6 +90,47 @@ function bySlug(args: { orderBy?: string | null }): boolean {
   return (args.orderBy ?? "SLUG") === "SLUG";
 }
 
+/**
+ * A cursor carries the sort key of the order that wrote it; one from another order (or not ours)
+ * is the client's mistake, answered as BAD_USER_INPUT instead of failing in the statement.
+ * SLUG cursors are one string (`DC:S:<slug>`); RELEVANCE and UPDATED cursors are the tuple
+ * (relevance or updatedAt, slug, topic id, comparison id).
+ */
+function checkComparisonCursors(args: {
+  orderBy?: string | null;
+  after?: string | null;
+  before?: string | null;
+}): boolean {
+  const order = args.orderBy ?? "SLUG";
+  for (const argument of ["after", "before"] as const) {
+    const cursor = args[argument];
+    if (cursor === null || cursor === undefined) continue;
+    let value: unknown;
+    try {
+      const decoded = decodeBase64(cursor);
+      value = decoded.startsWith("DC:") ? decodeCursorChunk(decoded.slice(3)) : undefined;
+    } catch {
+      value = undefined;
+    }
+    const fits =
+      order === "SLUG"
+        ? typeof value === "string"
+        : Array.isArray(value) &&
+          value.length === 4 &&
+          typeof value[0] === (order === "RELEVANCE" ? "number" : "string") &&
+          typeof value[1] === "string" &&
+          Number.isInteger(value[2]) &&
+          Number.isInteger(value[3]);
+    if (!fits) {
+      throw badUserInput(
+        `${argument} is not a cursor of Topic.comparisons(orderBy: ${order}); use a cursor this order returned`,
+        { argument },
+      );
+    }
+  }
+  return bySlug(args);
+}
+
 builder.drizzleObjectField("topicsTable", "comparisons", (t) =>
   t.connection(
     {
@@ -97,7 +139,7 @@ builder.drizzleObjectField("topicsTable", "comparisons", (t) =>
         "Comparisons in which this topic is an option, or a related topic of an option, in the order `orderBy` asks for (by slug unless told otherwise).",
       args: comparisonEntries.getArgs(),
       select: (args, ctx, nestedSelection) => ({
-        with: bySlug(args)
+        with: checkComparisonCursors(args)
           ? { comparisons: comparisonsBySlug.getQuery(args, ctx, nestedSelection) }
           : { comparisonEntries: comparisonEntries.getQuery(args, ctx, nestedSelection) },
         extras: {
