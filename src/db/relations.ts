@@ -10,9 +10,13 @@ export const relations = defineRelations({ ...tables, topicLinksView }, (r) => (
     incoming: r.many.topicRelationsTable({ alias: "incoming" }),
     links: r.many.topicLinksView({ from: r.topicsTable.id, to: r.topicLinksView.topicId }),
     changes: r.many.changesTable({ from: r.topicsTable.id, to: r.changesTable.topicId }),
+    comparisonEntries: r.many.topicComparisonEntriesTable({
+      from: r.topicsTable.id,
+      to: r.topicComparisonEntriesTable.topicId,
+    }),
     comparisons: r.many.comparisonsTable({
-      from: r.topicsTable.id.through(r.topicComparisonsView.topicId),
-      to: r.comparisonsTable.id.through(r.topicComparisonsView.comparisonId),
+      from: r.topicsTable.id.through(r.topicComparisonEntriesTable.topicId),
+      to: r.comparisonsTable.id.through(r.topicComparisonEntriesTable.comparisonId),
     }),
   },
   topicAliasesTable: {
@@ -58,6 +62,13 @@ export const relations = defineRelations({ ...tables, topicLinksView }, (r) => (
       optional: false,
     }),
     tags: r.many.optionTagsTable(),
+  },
+  topicComparisonEntriesTable: {
+    comparison: r.one.comparisonsTable({
+      from: r.topicComparisonEntriesTable.comparisonId,
+      to: r.comparisonsTable.id,
+      optional: false,
+    }),
   },
   topicLinksView: {
     neighbor: r.one.topicsTable({

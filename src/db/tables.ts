@@ -257,10 +257,32 @@ export const topicComparisonEntriesTable = pgTable(
       .notNull()
       .references(() => comparisonsTable.id, { onDelete: "cascade" }),
     comparisonSlug: text("comparison_slug").notNull(),
+    /**
+     * How central the topic is to the comparison (`Topic.comparisons(orderBy: RELEVANCE)`):
+     * 100 when the topic is one of its options, plus how many of its options tag the topic.
+     */
+    relevance: integer("relevance").notNull().default(0),
+    /**
+     * The comparison's `updated_at`, copied here so UPDATED pages from an index; a trigger on
+     * `comparisons` (custom migration) keeps it current on every write that bumps the original.
+     */
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "string" })
+      .notNull()
+      .defaultNow(),
   },
   (t) => [
     primaryKey({ columns: [t.topicId, t.comparisonId] }),
     index("topic_comparison_entries_by_slug").on(t.topicId, t.comparisonSlug, t.comparisonId),
+    index("topic_comparison_entries_by_relevance").on(
+      t.topicId,
+      t.relevance.desc(),
+      t.comparisonSlug,
+    ),
+    index("topic_comparison_entries_by_updated").on(
+      t.topicId,
+      t.updatedAt.desc(),
+      t.comparisonSlug,
+    ),
     index("topic_comparison_entries_comparison").on(t.comparisonId),
   ],
 );

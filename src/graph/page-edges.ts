@@ -62,8 +62,23 @@ async function syncTopicComparisonEntries(db: Db, touched: SQL): Promise<void> {
     DELETE FROM topic_comparison_entries
     WHERE topic_id = ANY(${touched}) OR comparison_id IN ${affected}`);
   await db.execute(sql`
-    INSERT INTO topic_comparison_entries (topic_id, comparison_id, comparison_slug)
-    SELECT tc.topic_id, tc.comparison_id, c.slug
-    FROM topic_comparisons tc JOIN comparisons c ON c.id = tc.comparison_id
-    WHERE tc.comparison_id IN ${affected}`);
+    INSERT INTO topic_comparison_entries
+      (topic_id, comparison_id, comparison_slug, relevance, updated_at)
+    SELECT x.topic_id, x.comparison_id, c.slug, sum(x.points)::int, c.updated_at
+    FROM (${TIES}) x JOIN comparisons c ON c.id = x.comparison_id
+    WHERE x.comparison_id IN ${affected}
+    GROUP BY x.topic_id, x.comparison_id, c.slug, c.updated_at`);
 }
+
+/**
+ * Each tie of a topic to a comparison with its points; summed per (topic, comparison) they are
+ * the entry's relevance: 100 for being one of the comparison's options (an option always ranks
+ * above a tag), plus 1 for each option that tags the topic (option_tags is unique per option and
+ * topic, and a comparison has at most 16 options, so tags never add up to an option's 100).
+ * The backfill migration (topic-comparison-entries-order-backfill) repeats this definition.
+ */
+const TIES = sql.raw(`
+  SELECT o.topic_id, o.comparison_id, 100 AS points FROM options o
+  UNION ALL
+  SELECT t.topic_id, o.comparison_id, 1 AS points
+  FROM option_tags t JOIN options o ON o.id = t.option_id`);

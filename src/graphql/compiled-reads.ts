@@ -326,12 +326,18 @@ class Compiler {
   }
 
   /**
-   * `Topic.comparisons(first, after)`, ordered by slug: the page is read from the
+   * `Topic.comparisons(first, after, orderBy: SLUG)`, ordered by slug: the page is read from the
    * topic_comparison_entries index, so a topic with 5,000 comparisons costs what one with 5 does.
    */
   topicComparisons(parent: GraphQLObjectType, nodes: FieldNode[], t: string): string {
     const node = nodes[0] as FieldNode;
-    const args = this.arguments(node, ["first", "after"]);
+    const args = this.arguments(node, ["first", "after", "orderBy"]);
+    // Only the default order is compiled (its index and cursor are the slug's); RELEVANCE and
+    // UPDATED, or an order chosen by a variable, run on the resolvers over the same table.
+    const orderBy = args.get("orderBy");
+    if (orderBy !== undefined && !(orderBy.kind === Kind.ENUM && orderBy.value === "SLUG")) {
+      throw new Unsupported("Topic.comparisons(orderBy) other than SLUG");
+    }
     const first = this.parameter("first", args.get("first")) ?? `${CONNECTION_DEFAULT_SIZE}`;
     const after = this.parameter("after", args.get("after"));
     const { type, fields } = this.subfields(parent, nodes);

@@ -138,7 +138,9 @@ describe("statement count", () => {
       counts.push(database().statements.length);
     }
     expect(new Set(counts).size).toBe(1);
-    expect(counts[0]).toBeLessThanOrEqual(2);
+    // Topic.related and Topic.comparisons in one document: plugin-drizzle loads the option topics
+    // in one fallback batch (3 statements, as many for 1 as for 60 comparisons).
+    expect(counts[0]).toBeLessThanOrEqual(3);
   });
 });
 

@@ -1,7 +1,9 @@
+import { decodeBase64, decodeCursorChunk } from "@pothos/core";
 import { drizzleConnectionHelpers } from "@pothos/plugin-drizzle";
 import { type AnyColumn, count, sql } from "drizzle-orm";
 import { topicsTable } from "../../db/tables.ts";
 import { badUserInput, builder, checkKinds, maxPageSize } from "../builder.ts";
+import { Comparison } from "./comparison.ts";
 import { Direction, RelationKind } from "./relation-kind.ts";
 
 export const Topic = builder.drizzleNode("topicsTable", {
@@ -29,15 +31,150 @@ export const Topic = builder.drizzleNode("topicsTable", {
     updatedAt: t.exposeString("updatedAt", {
       description: "When the topic last changed (ISO 8601).",
     }),
-    comparisons: t.relatedConnection("comparisons", {
-      description:
-        "Comparisons in which this topic is an option, or a related topic of an option, ordered by slug.",
-      query: { orderBy: { slug: "asc" } },
-      totalCount: true,
-      maxSize: maxPageSize,
-    }),
   }),
 });
+
+export const TopicComparisonOrder = builder.enumType("TopicComparisonOrder", {
+  description: "How `Topic.comparisons` orders its comparisons.",
+  values: {
+    RELEVANCE: {
+      description:
+        "Most central to the topic first: comparisons where the topic is an option before those where it is only a tag, then by how many of the comparison's options tag the topic; ties by slug.",
+    },
+    SLUG: { description: "By comparison slug, ascending (the default)." },
+    UPDATED: {
+      description: "Most recently changed comparison first (its `updatedAt`); ties by slug.",
+    },
+  } as const,
+});
+
+const comparisonOrderArgs = builder.args((t) => ({
+  orderBy: t.field({
+    type: TopicComparisonOrder,
+    required: false,
+    defaultValue: "SLUG",
+    description: "The order of the comparisons (default SLUG; null means SLUG too).",
+  }),
+}));
+
+/**
+ * `Topic.comparisons` pages `topic_comparison_entries`, whose indexes hold every order's sort key
+ * with the slug as tie-break, so a page costs an index range however many comparisons the topic
+ * has. RELEVANCE and UPDATED page the entries themselves: plugin-drizzle's cursor holds the sort
+ * key, the slug and the entry's key. SLUG pages the `comparisons` relation (which goes through the
+ * same entries) ordered by the unique slug, so its cursors stay `DC:S:<slug>`, byte for byte what
+ * they were and what the compiled path writes.
+ */
+const comparisonsBySlug = drizzleConnectionHelpers(builder, "comparisonsTable", {
+  args: () => comparisonOrderArgs,
+  maxSize: maxPageSize,
+  query: () => ({ orderBy: { slug: "asc" as const } }),
+});
+
+const comparisonEntries = drizzleConnectionHelpers(builder, "topicComparisonEntriesTable", {
+  args: () => comparisonOrderArgs,
+  maxSize: maxPageSize,
+  query: (args) => ({
+    orderBy:
+      args.orderBy === "RELEVANCE"
+        ? { relevance: "desc" as const, comparisonSlug: "asc" as const }
+        : { updatedAt: "desc" as const, comparisonSlug: "asc" as const },
+  }),
+  select: (nestedSelection) => ({
+    with: { comparison: nestedSelection() },
+  }),
+  resolveNode: (entry) => entry.comparison,
+});
+
+function bySlug(args: { orderBy?: string | null }): boolean {
+  return (args.orderBy ?? "SLUG") === "SLUG";
+}
+
+/**
+ * A cursor carries the sort key of the order that wrote it; one from another order (or not ours)
+ * is the client's mistake, answered as BAD_USER_INPUT instead of failing in the statement.
+ * SLUG cursors are one string (`DC:S:<slug>`); RELEVANCE and UPDATED cursors are the tuple
+ * (relevance or updatedAt, slug, topic id, comparison id).
+ */
+function checkComparisonCursors(args: {
+  orderBy?: string | null;
+  after?: string | null;
+  before?: string | null;
+}): boolean {
+  const order = args.orderBy ?? "SLUG";
+  for (const argument of ["after", "before"] as const) {
+    const cursor = args[argument];
+    if (cursor === null || cursor === undefined) continue;
+    let value: unknown;
+    try {
+      const decoded = decodeBase64(cursor);
+      value = decoded.startsWith("DC:") ? decodeCursorChunk(decoded.slice(3)) : undefined;
+    } catch {
+      value = undefined;
+    }
+    const fits =
+      order === "SLUG"
+        ? typeof value === "string"
+        : Array.isArray(value) &&
+          value.length === 4 &&
+          typeof value[0] === (order === "RELEVANCE" ? "number" : "string") &&
+          typeof value[1] === "string" &&
+          Number.isInteger(value[2]) &&
+          Number.isInteger(value[3]);
+    if (!fits) {
+      throw badUserInput(
+        `${argument} is not a cursor of Topic.comparisons(orderBy: ${order}); use a cursor this order returned`,
+        { argument },
+      );
+    }
+  }
+  return bySlug(args);
+}
+
+builder.drizzleObjectField("topicsTable", "comparisons", (t) =>
+  t.connection(
+    {
+      type: Comparison,
+      description:
+        "Comparisons in which this topic is an option, or a related topic of an option, in the order `orderBy` asks for (by slug unless told otherwise).",
+      args: comparisonEntries.getArgs(),
+      select: (args, ctx, nestedSelection) => ({
+        with: checkComparisonCursors(args)
+          ? { comparisons: comparisonsBySlug.getQuery(args, ctx, nestedSelection) }
+          : { comparisonEntries: comparisonEntries.getQuery(args, ctx, nestedSelection) },
+        extras: {
+          comparisonTotal: (topic) =>
+            sql<number>`(SELECT count(*)::int FROM topic_comparison_entries e WHERE e.topic_id = ${topic.id})`,
+        },
+      }),
+      resolve: (topic, args, ctx) => ({
+        ...(bySlug(args)
+          ? comparisonsBySlug.resolve(topic.comparisons ?? [], args, ctx)
+          : comparisonEntries.resolve(
+              // The select above loaded each entry with its comparison for this order.
+              (topic.comparisonEntries ?? []) as Parameters<typeof comparisonEntries.resolve>[0],
+              args,
+              ctx,
+            )),
+        totalCount: topic.comparisonTotal,
+      }),
+    },
+    {
+      name: "TopicComparisonsConnection",
+      description: "A page of a list, with cursors to fetch more.",
+      fields: (connection) => ({
+        totalCount: connection.int({
+          description: "How many items the whole list holds, across all pages.",
+          resolve: (page) => page.totalCount,
+        }),
+      }),
+    },
+    {
+      name: "TopicComparisonsConnectionEdge",
+      description: "One item of a page, with its cursor.",
+    },
+  ),
+);
 
 const relatedArgs = builder.args((t) => ({
   kinds: t.field({
