@@ -37,11 +37,17 @@ export interface GenerationSource {
 export function generationOfDatabase(db: Db): GenerationSource {
   return {
     async generation() {
-      const [row] = await selectRows<{ seq: string }>(
-        db,
-        sql`SELECT seq::text AS seq FROM data_generation WHERE id = 1`,
-      );
-      return row === undefined ? null : BigInt(row.seq);
+      try {
+        const [row] = await selectRows<{ seq: string }>(
+          db,
+          sql`SELECT seq::text AS seq FROM data_generation WHERE id = 1`,
+        );
+        return row === undefined ? null : BigInt(row.seq);
+      } catch {
+        // Unknowable now (the database is away): nothing is cached or served from the cache, and
+        // the request runs, so its own answer says what is wrong (DATABASE_UNAVAILABLE, …).
+        return null;
+      }
     },
   };
 }
