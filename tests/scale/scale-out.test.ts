@@ -84,7 +84,7 @@ describe.skipIf(!RUN_SCALE_TESTS)("scale-out on a real primary and replica", () 
       DATABASE_READ_URLS: cluster.replicaUrl,
       REPLICA_MAX_LAG_MS: "2000",
       DATABASE_POOL_SIZE: "4",
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: "info", // the server announces its URL at info level
     };
     // One after the other, so that a failure leaves nothing running that afterAll does not know.
     clustered = await startServer({ ...env, WORKERS: "2" }, 240_000);
