@@ -14,7 +14,7 @@ beforeAll(async () => {
   // Launch first: a missing chromium fails here, loudly, before anything slow.
   browser = await launchBrowser();
   if (await isStale()) await buildExplorer();
-  server = await startServer({ DATABASE_URL: "memory://", LOG_LEVEL: "warn" }, 170_000);
+  server = await startServer({ DATABASE_URL: "memory://", LOG_LEVEL: "info" }, 170_000);
   base = server.url.replace(/\/graphql$/, "");
 }, 240_000);
 
