@@ -281,9 +281,10 @@ async function main(): Promise<void> {
 
   await prepare(database, config, logger, stopping.signal);
   if (stopping.signal.aborted) return;
-  logger.info(`pickgraph serves ${database.location}`);
-  logger.info(`GraphQL and GraphiQL: http://${host}:${port}/graphql`);
-  logger.info(`Explorer: http://${host}:${port}/`);
+  logger.info({ port }, `pickgraph serves ${database.location}`);
+  // Where to point a browser is printed whatever LOG_LEVEL says (scripts and tests wait for it).
+  console.log(`GraphQL and GraphiQL: http://${host}:${port}/graphql`);
+  console.log(`Explorer: http://${host}:${port}/`);
 }
 
 main().catch((error: unknown) => {
