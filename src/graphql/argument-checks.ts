@@ -1,6 +1,7 @@
 import type { GraphQLField } from "graphql";
 import { MAX_DEPTH, MAX_LIMIT, MAX_PATH_DEPTH, MAX_RELATED_DEPTH } from "../graph/traversal.ts";
-import { CONNECTION_MAX_SIZE } from "./builder.ts";
+import { badUserInput } from "./client-errors.ts";
+import { CONNECTION_MAX_SIZE } from "./paging.ts";
 
 /**
  * Checks of argument values that hold whatever the field's resolver would do with them, run on
@@ -85,4 +86,20 @@ export function argumentProblem(
     if (problem) return problem;
   }
   return null;
+}
+
+/**
+ * An empty `kinds` list would follow nothing; leaving the argument out is how to ask for all.
+ * Checked in the resolvers, since an empty list is well-typed.
+ */
+export function checkKinds<Kind>(
+  kinds: readonly Kind[] | null | undefined,
+): readonly Kind[] | undefined {
+  if (kinds === null || kinds === undefined) return undefined;
+  if (kinds.length === 0) {
+    throw badUserInput("kinds must name at least one kind; leave it out to follow every kind", {
+      argument: "kinds",
+    });
+  }
+  return kinds;
 }

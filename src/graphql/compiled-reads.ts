@@ -13,7 +13,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from "graphql";
-import { CONNECTION_DEFAULT_SIZE, CONNECTION_MAX_SIZE } from "./builder.ts";
+import { CONNECTION_DEFAULT_SIZE, CONNECTION_MAX_SIZE } from "./paging.ts";
 
 /**
  * Compiles a read document into ONE SQL statement that builds the whole `data` object as JSON.

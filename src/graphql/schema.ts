@@ -1,11 +1,21 @@
-import { type GraphQLSchema, isObjectType, lexicographicSortSchema, printSchema } from "graphql";
+import {
+  type GraphQLSchema,
+  getNamedType,
+  isObjectType,
+  isUnionType,
+  lexicographicSortSchema,
+  printSchema,
+} from "graphql";
 import { builder } from "./builder.ts";
+import "./query.ts";
+import "./mutation.ts";
 import "./types/relation-kind.ts";
 import "./types/topic.ts";
 import "./types/option.ts";
 import "./types/comparison.ts";
+import "./types/verdict.ts";
+import "./types/category.ts";
 import "./types/subgraph.ts";
-import "./types/related-comparisons.ts";
 import "./types/pick-conflicts.ts";
 import "./types/errors.ts";
 import "./types/comparison-mutations.ts";
@@ -15,8 +25,17 @@ import "./types/change.ts";
 import "./types/token.ts";
 import "./types/search.ts";
 
-/** Fields that plugins generate without a way to describe them; every field is described. */
+/**
+ * Types and fields that plugins generate without a way to describe them one by one; every type
+ * and field is described. The errors plugin makes each mutation's `<Name>Result` union.
+ */
 function describeGeneratedFields(built: GraphQLSchema): GraphQLSchema {
+  for (const [name, field] of Object.entries(built.getMutationType()?.getFields() ?? {})) {
+    const result = getNamedType(field.type);
+    if (isUnionType(result) && !result.description) {
+      result.description = `The outcome of ${name}: its payload, or why nothing was written.`;
+    }
+  }
   for (const type of Object.values(built.getTypeMap())) {
     if (!isObjectType(type)) continue;
     const fields = type.getFields();

@@ -1,11 +1,22 @@
 import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
+import {
+  type GraphQLInputType,
+  getNullableType,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isScalarType,
+} from "graphql";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp } from "../../src/app.ts";
 import { selectRows } from "../../src/db/client.ts";
 import { createComparison } from "../../src/editing/comparisons.ts";
 import { createToken } from "../../src/editing/tokens.ts";
 import { linkTopics, upsertTopic } from "../../src/editing/topics.ts";
+import { PUBLIC_MUTATIONS } from "../../src/graphql/mutation.ts";
+import { schema } from "../../src/graphql/schema.ts";
 import { renderPage } from "../../src/ingest/render-page.ts";
 import { snapshotTables, useTestDatabase } from "../helpers/database.ts";
 import { graphql } from "../helpers/graphql.ts";
@@ -229,6 +240,56 @@ describe("refusals write nothing", () => {
     );
   });
 
+  /**
+   * Every mutation in the schema, called without a token with made-up arguments of the right
+   * types, is refused before it runs unless mutation.ts lists it as public: a new mutation is
+   * covered without anyone remembering to add it here.
+   */
+  const mutations = Object.values(schema.getMutationType()?.getFields() ?? {});
+  const sample = (type: GraphQLInputType, name: string): unknown => {
+    const inner = getNullableType(type);
+    if (isListType(inner)) return [sample(inner.ofType, name)];
+    if (isInputObjectType(inner)) {
+      return Object.fromEntries(
+        Object.values(inner.getFields())
+          .filter((field) => isNonNullType(field.type))
+          .map((field) => [field.name, sample(field.type, field.name)]),
+      );
+    }
+    if (isEnumType(inner)) return inner.getValues()[0]?.name;
+    // Ids of the type the argument is for (by its name), or the relay plugin refuses them first.
+    if (isScalarType(inner) && inner.name === "ID") {
+      return /option/i.test(name) ? ids.firstOptions[0] : ids.first;
+    }
+    if (isScalarType(inner) && (inner.name === "Int" || inner.name === "Float")) return 1;
+    if (isScalarType(inner) && inner.name === "Boolean") return true;
+    return "sample";
+  };
+  it.each(mutations.map((field) => [field.name, field] as const))(
+    "%s without a token: refused unless listed as public",
+    async (name, field) => {
+      const required = field.args.filter((arg) => isNonNullType(arg.type));
+      const declared = required.map((arg) => `$${arg.name}: ${arg.type}`).join(", ");
+      const passed = required.map((arg) => `${arg.name}: $${arg.name}`).join(", ");
+      const query = `mutation${declared ? `(${declared})` : ""} { ${name}${passed ? `(${passed})` : ""} { __typename } }`;
+      const variables = Object.fromEntries(
+        required.map((arg) => [arg.name, sample(arg.type, arg.name)]),
+      );
+      const before = await snapshot();
+      const response = await graphql(app, query, variables);
+      if ((PUBLIC_MUTATIONS as readonly string[]).includes(name)) {
+        // Public: whatever it answers to made-up ids, it is not an authorization refusal.
+        const codes = (response.errors ?? []).map((e) => e.extensions?.code);
+        expect(codes).not.toContain("UNAUTHENTICATED");
+        expect(codes).not.toContain("FORBIDDEN");
+        return;
+      }
+      expect(response.data ?? null).toBeNull();
+      expect(response.errors?.map((e) => e.extensions?.code)).toEqual(["UNAUTHENTICATED"]);
+      expect(await snapshot()).toEqual(before);
+    },
+  );
+
   it("refuses every field of a batch, stopping at the first", async () => {
     const before = await snapshot();
     const response = await graphql(
@@ -265,6 +326,11 @@ describe("reads stay public", () => {
   });
 
   it("takes public feedback with any header, never looking the token up", async () => {
+    const feedbackCount = async () =>
+      (
+        await selectRows<{ n: number }>(database().db, sql`SELECT count(*)::int AS n FROM feedback`)
+      )[0]?.n ?? 0;
+    const before = await feedbackCount();
     for (const [index, [, headers]] of refusals.entries()) {
       database().resetStatements();
       // Each comment differs: the same feedback sent again is answered but not counted twice.
@@ -280,11 +346,7 @@ describe("reads stay public", () => {
       expect(response.data?.submitFeedback.__typename).toBe("SubmitFeedbackPayload");
       expect(tokenLookups()).toBe(0);
     }
-    const [row] = await selectRows<{ n: number }>(
-      database().db,
-      sql`SELECT count(*)::int AS n FROM feedback`,
-    );
-    expect(row?.n).toBe(refusals.length);
+    expect(await feedbackCount()).toBe(before + refusals.length);
   });
 });
 

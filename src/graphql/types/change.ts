@@ -1,4 +1,6 @@
-import { builder, maxPageSize } from "../builder.ts";
+import { builder } from "../builder.ts";
+
+/** The change log's rows; `Topic.history` and `Comparison.history` page them. */
 
 builder.drizzleObject("changesTable", {
   name: "Change",
@@ -16,22 +18,3 @@ builder.drizzleObject("changesTable", {
     }),
   }),
 });
-
-builder.drizzleObjectField("comparisonsTable", "history", (t) =>
-  t.relatedConnection("changes", {
-    description: "Who changed this comparison and how, newest first.",
-    query: { orderBy: { id: "desc" } },
-    totalCount: true,
-    maxSize: maxPageSize,
-  }),
-);
-
-builder.drizzleObjectField("topicsTable", "history", (t) =>
-  t.relatedConnection("changes", {
-    description:
-      "Who changed this topic (created, renamed, merged into, linked) and how, newest first.",
-    query: { orderBy: { id: "desc" } },
-    totalCount: true,
-    maxSize: maxPageSize,
-  }),
-);

@@ -8,21 +8,10 @@ import {
 } from "../../editing/comparisons.ts";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
+import { encodeGlobalId } from "../global-id.ts";
+import { actorOf } from "../mutation.ts";
 import { Comparison } from "./comparison.ts";
-import { mutationErrors } from "./errors.ts";
 import { Option } from "./option.ts";
-
-builder.mutationType({
-  description:
-    "Writes. Each runs in one transaction: it happens whole or not at all. All but `submitFeedback` need `Authorization: Bearer <token>` with the editor scope.",
-});
-
-/** The writer's name for the change log; the field's authScopes have already checked the token. */
-export async function actorOf(ctx: Context): Promise<string> {
-  const state = await ctx.auth();
-  if (state.kind !== "viewer") throw new Error("a write ran without an authenticated viewer");
-  return state.viewer.tokenName;
-}
 
 async function loadComparison(ctx: Context, id: number) {
   const row = await ctx.db.query.comparisonsTable.findFirst({ where: { id } });
@@ -107,7 +96,6 @@ function toComparisonInput(input: Record<string, unknown>): ComparisonInput {
 const ComparisonPayload = (name: string, description: string) =>
   builder.objectRef<{ comparison: { id: number } }>(name).implement({
     description,
-    isTypeOf: (value) => !(value instanceof Error),
     fields: (t) => ({
       comparison: t.field({
         type: Comparison,
@@ -127,7 +115,6 @@ const UpdateComparisonPayload = builder
   .objectRef<{ comparison: { id: number }; changed: boolean }>("UpdateComparisonPayload")
   .implement({
     description: "The updated comparison.",
-    isTypeOf: (value) => !(value instanceof Error),
     fields: (t) => ({
       comparison: t.field({
         type: Comparison,
@@ -144,11 +131,10 @@ const DeleteComparisonPayload = builder
   .objectRef<{ id: number; slug: string }>("DeleteComparisonPayload")
   .implement({
     description: "What was deleted.",
-    isTypeOf: (value) => !(value instanceof Error),
     fields: (t) => ({
       deletedId: t.id({
         description: "The global id the comparison had.",
-        resolve: (payload) => Buffer.from(`Comparison:${payload.id}`).toString("base64"),
+        resolve: (payload) => encodeGlobalId("Comparison", payload.id),
       }),
       slug: t.exposeString("slug", { description: "The slug it had." }),
     }),
@@ -163,7 +149,6 @@ const ImportPagesPayload = builder
   }>("ImportPagesPayload")
   .implement({
     description: "What an import wrote.",
-    isTypeOf: (value) => !(value instanceof Error),
     fields: (t) => ({
       created: t.field({
         type: [Comparison],
@@ -189,8 +174,7 @@ builder.mutationFields((t) => ({
     type: ImportPagesPayload,
     description:
       "Imports comparison pages (the page format) all or nothing: one bad page refuses the batch, and the error lists every bad page.",
-    authScopes: { editor: true },
-    errors: mutationErrors("importPages"),
+    errors: {},
     args: {
       input: t.arg({
         required: true,
@@ -230,8 +214,7 @@ builder.mutationFields((t) => ({
   createComparison: t.field({
     type: CreateComparisonPayload,
     description: "Creates a comparison from structured content.",
-    authScopes: { editor: true },
-    errors: mutationErrors("createComparison"),
+    errors: {},
     args: {
       input: t.arg({ type: CreateComparisonInput, required: true, description: "The content." }),
     },
@@ -244,8 +227,7 @@ builder.mutationFields((t) => ({
     type: UpdateComparisonPayload,
     description:
       "Changes a comparison read at `expectedVersion`; a newer version in the database is a ConflictError, never a silent overwrite.",
-    authScopes: { editor: true },
-    errors: mutationErrors("updateComparison"),
+    errors: {},
     args: {
       input: t.arg({ type: UpdateComparisonInput, required: true, description: "The change." }),
     },
@@ -270,8 +252,7 @@ builder.mutationFields((t) => ({
     type: DeleteComparisonPayload,
     description:
       "Deletes a comparison with its options and their COMPARED_WITH edges; topics other pages use stay.",
-    authScopes: { editor: true },
-    errors: mutationErrors("deleteComparison"),
+    errors: {},
     args: {
       input: t.arg({
         required: true,
@@ -299,8 +280,7 @@ builder.mutationFields((t) => ({
   setPick: t.field({
     type: SetPickPayload,
     description: "Makes another option of the comparison its pick.",
-    authScopes: { editor: true },
-    errors: mutationErrors("setPick"),
+    errors: {},
     args: {
       input: t.arg({
         required: true,

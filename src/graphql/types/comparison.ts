@@ -1,52 +1,22 @@
-import { type AnyColumn, count, sql } from "drizzle-orm";
-import { selectRows } from "../../db/client.ts";
+import { count, sql } from "drizzle-orm";
 import { comparisonsTable } from "../../db/tables.ts";
-import { badUserInput, builder, maxPageSize } from "../builder.ts";
-import { Option } from "./option.ts";
+import { DEFAULT_RELATED_DEPTH, MAX_RELATED_DEPTH } from "../../graph/traversal.ts";
+import { builder } from "../builder.ts";
+import { badUserInput } from "../client-errors.ts";
+import type { Context } from "../context.ts";
+import { relatedSearchCost } from "../costs.ts";
+import { maxPageSize, pageSize } from "../paging.ts";
+import { type RelatedComparisonEdgeShape, relatedComparisonsPage } from "../related-comparisons.ts";
+import { sameCategory } from "./category.ts";
+import { FeedbackSummary } from "./feedback.ts";
 import { Topic } from "./topic.ts";
+import { Verdict } from "./verdict.ts";
 
-interface VerdictShape {
-  pick: { id: number } | null;
-  pickSummary: string;
-  bottomLine: string;
-  conditions: { option: { id: number; useIf: string | null }; useIf: string }[];
-}
-
-export const VerdictCondition = builder
-  .objectRef<VerdictShape["conditions"][number]>("VerdictCondition")
-  .implement({
-    description: "One `Use <option> if:` line of a verdict.",
-    fields: (t) => ({
-      option: t.field({
-        type: Option,
-        description: "The option the condition recommends.",
-        resolve: (condition) => condition.option as never,
-      }),
-      useIf: t.exposeString("useIf", { description: "When to choose that option." }),
-    }),
-  });
-
-export const Verdict = builder.objectRef<VerdictShape>("Verdict").implement({
-  description:
-    "What a comparison concludes: its pick, the bottom line and when to use each option.",
-  fields: (t) => ({
-    pick: t.field({
-      type: Option,
-      nullable: true,
-      description: "The winning option; null only while an editor has not picked one.",
-      resolve: (verdict) => verdict.pick as never,
-    }),
-    pickSummary: t.exposeString("pickSummary", {
-      description: "The summary the page gives under its pick marker.",
-    }),
-    bottomLine: t.exposeString("bottomLine", { description: "The closing judgement." }),
-    conditions: t.field({
-      type: [VerdictCondition],
-      description: "One condition per option that has one, in option order.",
-      resolve: (verdict) => verdict.conditions,
-    }),
-  }),
-});
+/**
+ * The Comparison type, every field of it, and the Query fields that return comparisons. Types of
+ * its fields (Verdict, FeedbackSummary, Category) have their own files; paging related
+ * comparisons is `../related-comparisons.ts`.
+ */
 
 export const Comparison = builder.drizzleNode("comparisonsTable", {
   name: "Comparison",
@@ -124,47 +94,94 @@ export const Comparison = builder.drizzleNode("comparisonsTable", {
   }),
 });
 
-/** Categories compare case-insensitively; `lower(category)` is indexed (comparisons_category_lower). */
-function sameCategory(column: AnyColumn, category: string) {
-  return sql`lower(${column}) = lower(${category})`;
-}
-
-interface CategoryShape {
-  name: string;
-  count: number;
-}
-
-export const Category = builder.objectRef<CategoryShape>("Category").implement({
-  description:
-    "A category of comparisons. Categories that differ only in case are one category, named by the spelling most of its pages use.",
-  fields: (t) => ({
-    name: t.exposeString("name", {
+builder.drizzleObjectFields("comparisonsTable", (t) => ({
+  relatedComparisons: t.connection(
+    {
+      type: Comparison,
       description:
-        "The category as pages write it; of several spellings, the most used (then the first in byte order).",
+        "Other comparisons whose option topics lie within `depth` hops of this one's (RELATED_TO and COMPARED_WITH, both ways), most relevant first (by `score`, descending), then by slug. Batched across parents.",
+      args: {
+        depth: t.arg.int({
+          defaultValue: DEFAULT_RELATED_DEPTH,
+          description: `Hops between option topics, 0 to ${MAX_RELATED_DEPTH} (default ${DEFAULT_RELATED_DEPTH}).`,
+        }),
+      },
+      // Ranking needs every comparison within reach scored, so every page is priced as the
+      // full search.
+      complexity: (args) => ({
+        field: relatedSearchCost(args.depth ?? DEFAULT_RELATED_DEPTH),
+        multiplier: pageSize(args),
+      }),
+      select: { columns: { id: true } },
+      resolve: (comparison, args, ctx: Context, info) =>
+        relatedComparisonsPage(comparison.id, args, ctx, info) as never,
+    },
+    {
+      name: "RelatedComparisonsConnection",
+      description: "A page of comparisons near another one.",
+      fields: (c) => ({
+        totalCount: c.int({
+          description: "How many comparisons are within `depth` hops, across all pages.",
+          resolve: (page) =>
+            (page as unknown as { totalCount: () => Promise<number> }).totalCount(),
+        }),
+      }),
+    },
+    {
+      name: "RelatedComparisonEdge",
+      description: "A nearby comparison, how near it is and how strongly the two are tied.",
+      fields: (e) => ({
+        distance: e.int({
+          description:
+            "Fewest hops from an option topic of the first comparison to one of this one's.",
+          resolve: (edge) => (edge as unknown as RelatedComparisonEdgeShape).distance,
+        }),
+        score: e.float({
+          description:
+            "How strongly the two comparisons are tied; higher is closer, always above 0. Every topic of this comparison (an option counts 1, a tag 0.5) within `depth` hops of the first one's options adds 0.5^hops / ln(1 + the number of comparisons that topic takes part in): shared topics count most, nearby ones more than far ones, and hubs less than rare topics. Rounded to 6 decimals.",
+          resolve: (edge) => (edge as unknown as RelatedComparisonEdgeShape).score,
+        }),
+      }),
+    },
+  ),
+  feedback: t.field({
+    type: FeedbackSummary,
+    description: 'A summary of the public "disagree with our pick" feedback.',
+    select: (_args, _ctx, nestedSelection) => ({
+      columns: { pickOptionId: true },
+      extras: {
+        feedbackCounts: (comparison) =>
+          sql<
+            Record<string, number>
+          >`(SELECT coalesce(json_object_agg(s.option_id, s.n), '{}'::json)
+            FROM (SELECT preferred_option_id AS option_id, count(*)::int AS n FROM feedback f
+                  WHERE f.comparison_id = ${comparison.id} GROUP BY 1) s)`,
+      },
+      with: { options: nestedSelection({ orderBy: { position: "asc" } }, ["byOption", "option"]) },
     }),
-    count: t.exposeInt("count", { description: "How many comparisons have this category." }),
+    resolve: (comparison) => {
+      const counts = comparison.feedbackCounts ?? {};
+      const byOption = comparison.options.map((option) => ({
+        option,
+        count: counts[String(option.id)] ?? 0,
+      }));
+      return {
+        total: byOption.reduce((sum, row) => sum + row.count, 0),
+        agree:
+          comparison.pickOptionId === null ? 0 : (counts[String(comparison.pickOptionId)] ?? 0),
+        byOption,
+      };
+    },
   }),
-});
+  history: t.relatedConnection("changes", {
+    description: "Who changed this comparison and how, newest first.",
+    query: { orderBy: { id: "desc" } },
+    totalCount: true,
+    maxSize: maxPageSize,
+  }),
+}));
 
 builder.queryFields((t) => ({
-  categories: t.field({
-    type: [Category],
-    description:
-      "Every category with how many comparisons it has, ordered by name case-insensitively (then byte order). One statement; there are far fewer categories than comparisons, so the list is not paged.",
-    resolve: (_root, _args, ctx) =>
-      selectRows<CategoryShape>(
-        ctx.db,
-        sql`
-          SELECT g.name, g.count FROM (
-            SELECT (array_agg(s.category ORDER BY s.n DESC, s.category COLLATE "C"))[1] AS name,
-                   sum(s.n)::int AS count
-            FROM (SELECT category, count(*) AS n FROM comparisons GROUP BY category) AS s
-            GROUP BY lower(s.category)
-          ) AS g
-          ORDER BY lower(g.name) COLLATE "C", g.name COLLATE "C"
-        `,
-      ),
-  }),
   comparison: t.drizzleField({
     type: "comparisonsTable",
     nullable: true,

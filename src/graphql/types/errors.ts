@@ -1,6 +1,11 @@
 import { ConflictError, NotFoundError, ValidationError } from "../../editing/errors.ts";
 import { builder } from "../builder.ts";
 
+/**
+ * The expected failures of src/editing/ as GraphQL types. builder.ts names them the errors
+ * plugin's `defaultTypes`, so every mutation's `<Name>Result` union holds them.
+ */
+
 export const ErrorInterface = builder.interfaceRef<Error>("Error").implement({
   description: "An expected failure of a mutation, returned as data: nothing was written.",
   fields: (t) => ({
@@ -54,19 +59,3 @@ builder.objectType(ConflictError, {
     }),
   }),
 });
-
-/** The error types every mutation may return. */
-export const MUTATION_ERRORS = [ValidationError, NotFoundError, ConflictError];
-
-/** A mutation's `errors` option: its payload and the error types, as the union `<Name>Result`. */
-export function mutationErrors(mutation: string) {
-  const name = `${mutation.charAt(0).toUpperCase()}${mutation.slice(1)}Result`;
-  return {
-    types: MUTATION_ERRORS,
-    directResult: true as const,
-    union: {
-      name,
-      description: `The outcome of ${mutation}: its payload, or why nothing was written.`,
-    },
-  };
-}

@@ -1,18 +1,16 @@
-import { sql } from "drizzle-orm";
 import { submitFeedback } from "../../editing/feedback.ts";
 import { builder } from "../builder.ts";
 import { Comparison } from "./comparison.ts";
-import { mutationErrors } from "./errors.ts";
 import { Option } from "./option.ts";
 
-interface FeedbackSummary {
+export interface FeedbackSummaryShape {
   total: number;
   agree: number;
   byOption: { option: { id: number }; count: number }[];
 }
 
 const OptionFeedback = builder
-  .objectRef<FeedbackSummary["byOption"][number]>("OptionFeedback")
+  .objectRef<FeedbackSummaryShape["byOption"][number]>("OptionFeedback")
   .implement({
     description: "How many readers preferred one option.",
     fields: (t) => ({
@@ -25,56 +23,25 @@ const OptionFeedback = builder
     }),
   });
 
-const Feedback = builder.objectRef<FeedbackSummary>("FeedbackSummary").implement({
-  description: "What readers said about a comparison's pick.",
-  fields: (t) => ({
-    total: t.exposeInt("total", { description: "All feedback received." }),
-    agree: t.exposeInt("agree", { description: "Feedback preferring the current pick." }),
-    byOption: t.field({
-      type: [OptionFeedback],
-      description: "Feedback per option, in option order (options nobody preferred count 0).",
-      resolve: (summary) => summary.byOption,
+export const FeedbackSummary = builder
+  .objectRef<FeedbackSummaryShape>("FeedbackSummary")
+  .implement({
+    description: "What readers said about a comparison's pick.",
+    fields: (t) => ({
+      total: t.exposeInt("total", { description: "All feedback received." }),
+      agree: t.exposeInt("agree", { description: "Feedback preferring the current pick." }),
+      byOption: t.field({
+        type: [OptionFeedback],
+        description: "Feedback per option, in option order (options nobody preferred count 0).",
+        resolve: (summary) => summary.byOption,
+      }),
     }),
-  }),
-});
-
-builder.drizzleObjectField("comparisonsTable", "feedback", (t) =>
-  t.field({
-    type: Feedback,
-    description: 'A summary of the public "disagree with our pick" feedback.',
-    select: (_args, _ctx, nestedSelection) => ({
-      columns: { pickOptionId: true },
-      extras: {
-        feedbackCounts: (comparison) =>
-          sql<
-            Record<string, number>
-          >`(SELECT coalesce(json_object_agg(s.option_id, s.n), '{}'::json)
-            FROM (SELECT preferred_option_id AS option_id, count(*)::int AS n FROM feedback f
-                  WHERE f.comparison_id = ${comparison.id} GROUP BY 1) s)`,
-      },
-      with: { options: nestedSelection({ orderBy: { position: "asc" } }, ["byOption", "option"]) },
-    }),
-    resolve: (comparison) => {
-      const counts = comparison.feedbackCounts ?? {};
-      const byOption = comparison.options.map((option) => ({
-        option,
-        count: counts[String(option.id)] ?? 0,
-      }));
-      return {
-        total: byOption.reduce((sum, row) => sum + row.count, 0),
-        agree:
-          comparison.pickOptionId === null ? 0 : (counts[String(comparison.pickOptionId)] ?? 0),
-        byOption,
-      };
-    },
-  }),
-);
+  });
 
 const SubmitFeedbackPayload = builder
   .objectRef<{ comparison: { id: number } }>("SubmitFeedbackPayload")
   .implement({
     description: "The comparison the feedback was about, with its updated summary.",
-    isTypeOf: (value) => !(value instanceof Error),
     fields: (t) => ({
       comparison: t.field({
         type: Comparison,
@@ -89,7 +56,9 @@ builder.mutationField("submitFeedback", (t) =>
     type: SubmitFeedbackPayload,
     description:
       'Public "disagree with our pick" feedback: which option you prefer, and why (at most 2000 characters). Needs no token.',
-    errors: mutationErrors("submitFeedback"),
+    // Public: the one mutation without the editor scope (see mutation.ts).
+    skipTypeScopes: true,
+    errors: {},
     args: {
       input: t.arg({
         required: true,

@@ -11,7 +11,8 @@ import {
   type PickStep as PickStepShape,
   pickConflicts,
 } from "../../graph/pick-conflicts.ts";
-import { badUserInput, builder } from "../builder.ts";
+import { builder } from "../builder.ts";
+import { badUserInput } from "../client-errors.ts";
 import { Comparison } from "./comparison.ts";
 import { Topic } from "./topic.ts";
 

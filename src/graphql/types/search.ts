@@ -4,14 +4,10 @@ import { type GraphQLResolveInfo, Kind, type SelectionSetNode } from "graphql";
 import type { SearchHighlight, SearchHighlightFragment } from "../../search/highlight.ts";
 import { parseSearchQuery, SearchQueryError } from "../../search/query.ts";
 import { type SearchHit, type SearchResultType, search } from "../../search/search.ts";
-import {
-  badUserInput,
-  builder,
-  CONNECTION_DEFAULT_SIZE,
-  CONNECTION_MAX_SIZE,
-  maxPageSize,
-} from "../builder.ts";
+import { builder } from "../builder.ts";
+import { badUserInput } from "../client-errors.ts";
 import type { Context } from "../context.ts";
+import { CONNECTION_DEFAULT_SIZE, CONNECTION_MAX_SIZE, maxPageSize } from "../paging.ts";
 import { Comparison } from "./comparison.ts";
 import { Topic } from "./topic.ts";
 

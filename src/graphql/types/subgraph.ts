@@ -1,67 +1,24 @@
-import { sql } from "drizzle-orm";
 import {
-  DEFAULT_DEPTH,
-  DEFAULT_LIMIT,
   DEFAULT_PATH_DEPTH,
   type Direction,
   type RelationKind as Kind,
-  MAX_DEPTH,
-  MAX_LIMIT,
   MAX_PATH_DEPTH,
-  neighborhoods,
   type Subgraph as SubgraphData,
   type SubgraphEdge as SubgraphEdgeData,
   shortestPath,
-  TraversalArgumentError,
 } from "../../graph/traversal.ts";
-import { badUserInput, builder, checkKinds } from "../builder.ts";
-import type { Context } from "../context.ts";
-import { batchLoad } from "../loaders.ts";
+import { checkKinds } from "../argument-checks.ts";
+import { builder } from "../builder.ts";
+import { badUserInput, clientErrors } from "../client-errors.ts";
+import { EDGES_PER_NODE, PATH_SEARCH_COST } from "../costs.ts";
+import { loadersOf } from "../loaders.ts";
 import { Direction as DirectionEnum, RelationKind } from "./relation-kind.ts";
 import { Topic } from "./topic.ts";
 
-/** Argument mistakes found by the traversal functions are the client's: BAD_USER_INPUT. */
-export async function clientErrors<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof TraversalArgumentError) {
-      throw badUserInput(error.message, { argument: error.argument });
-    }
-    throw error;
-  }
-}
-
 /**
- * Costs (src/graphql/builder.ts counts in items produced). The generated 10,000-page graph has
- * about 3 edges per topic; a path search may visit a large part of the graph from both ends,
- * so each hop it may take is priced like a page of topics.
+ * The shapes traversals answer with (`Topic.neighborhood`, in types/topic.ts, and `Query.path`,
+ * here): topics in them are handed over by id, one object per id and request (loaders.ts).
  */
-const EDGES_PER_NODE = 4;
-const NODE_SELECTION_SHARE = 4;
-const PATH_SEARCH_COST = 100;
-
-const topicRefs = new WeakMap<Context, Map<number, { id: number }>>();
-
-/**
- * A topic known only by id: the plugin loads the fields a client selects, batched per request.
- * Its batch is keyed by object, so one object per id and request: a topic that appears in many
- * neighbourhoods is then one id in one query, not one bind parameter per appearance (100
- * neighbourhoods of 1000 topics passed Postgres' 65,535-parameter limit).
- */
-function topicRef(ctx: Context, id: number): never {
-  let refs = topicRefs.get(ctx);
-  if (!refs) {
-    refs = new Map();
-    topicRefs.set(ctx, refs);
-  }
-  let ref = refs.get(id);
-  if (!ref) {
-    ref = { id };
-    refs.set(id, ref);
-  }
-  return ref as never;
-}
 
 const SubgraphNode = builder.objectRef<SubgraphData["nodes"][number]>("SubgraphNode").implement({
   description: "A topic of a neighbourhood, with its distance from the start.",
@@ -72,23 +29,23 @@ const SubgraphNode = builder.objectRef<SubgraphData["nodes"][number]>("SubgraphN
     topic: t.field({
       type: Topic,
       description: "The topic.",
-      resolve: (node, _args, ctx) => topicRef(ctx, node.topicId),
+      resolve: (node, _args, ctx) => loadersOf(ctx).topicRef(node.topicId) as never,
     }),
   }),
 });
 
-const SubgraphEdge = builder.objectRef<SubgraphEdgeData>("SubgraphEdge").implement({
+export const SubgraphEdge = builder.objectRef<SubgraphEdgeData>("SubgraphEdge").implement({
   description: "An edge between two topics.",
   fields: (t) => ({
     from: t.field({
       type: Topic,
       description: "Where the edge starts.",
-      resolve: (e, _args, ctx) => topicRef(ctx, e.fromId),
+      resolve: (e, _args, ctx) => loadersOf(ctx).topicRef(e.fromId) as never,
     }),
     to: t.field({
       type: Topic,
       description: "Where the edge ends.",
-      resolve: (e, _args, ctx) => topicRef(ctx, e.toId),
+      resolve: (e, _args, ctx) => loadersOf(ctx).topicRef(e.toId) as never,
     }),
     kind: t.field({ type: RelationKind, description: "The kind of edge.", resolve: (e) => e.kind }),
     weight: t.float({
@@ -99,7 +56,7 @@ const SubgraphEdge = builder.objectRef<SubgraphEdgeData>("SubgraphEdge").impleme
   }),
 });
 
-const Subgraph = builder.objectRef<SubgraphData>("Subgraph").implement({
+export const Subgraph = builder.objectRef<SubgraphData>("Subgraph").implement({
   description: "The part of the graph around a topic, ready to draw.",
   fields: (t) => ({
     nodes: t.field({
@@ -136,7 +93,7 @@ const TopicPath = builder
         type: [Topic],
         complexity: { field: 1, multiplier: MAX_PATH_DEPTH + 1 },
         description: "The topics in order, from `from` to `to`.",
-        resolve: (p, _args, ctx) => p.topicIds.map((id) => topicRef(ctx, id)),
+        resolve: (p, _args, ctx) => p.topicIds.map((id) => loadersOf(ctx).topicRef(id)) as never,
       }),
       edges: t.field({
         type: [SubgraphEdge],
@@ -146,78 +103,6 @@ const TopicPath = builder
       }),
     }),
   });
-
-builder.drizzleObjectFields("topicsTable", (t) => ({
-  neighborhood: t.field({
-    type: Subgraph,
-    description: `The topics within \`depth\` hops and the edges between them. Batched: a list of topics asking for neighbourhoods costs one statement.`,
-    args: {
-      depth: t.arg.int({
-        defaultValue: DEFAULT_DEPTH,
-        description: `Hops from this topic, 0 to ${MAX_DEPTH} (default ${DEFAULT_DEPTH}).`,
-      }),
-      kinds: t.arg({
-        type: [RelationKind],
-        required: false,
-        description: "Edge kinds to follow (default: all).",
-      }),
-      direction: t.arg({
-        type: DirectionEnum,
-        defaultValue: "BOTH",
-        description: "Which way to follow edges (default BOTH).",
-      }),
-      limit: t.arg.int({
-        required: false,
-        description: `Most topics to return, the start included, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT}).`,
-      }),
-    },
-    // The search keeps at most `limit` topics: its statement costs about one unit a topic. What
-    // is selected below is built in memory from the one row a start gets (topics by one batched
-    // load), about a quarter of that per topic: measured on 10,000 pages (bench/limits.ts), 30
-    // neighbourhoods of 330 topics took 0.7 s, a hub's 290 topics with every edge 0.2 s.
-    complexity: (args) => {
-      const limit = typeof args.limit === "number" ? Math.max(1, args.limit) : DEFAULT_LIMIT;
-      return { field: limit, multiplier: Math.ceil(limit / NODE_SELECTION_SHARE) };
-    },
-    select: { columns: { id: true } },
-    resolve: (topic, args, ctx: Context) => {
-      const options = {
-        depth: args.depth ?? DEFAULT_DEPTH,
-        kinds: checkKinds(args.kinds as Kind[] | null | undefined),
-        direction: (args.direction ?? "BOTH") as Direction,
-        limit: args.limit ?? DEFAULT_LIMIT,
-      };
-      const key = `neighborhood:${JSON.stringify(options)}`;
-      return clientErrors(() =>
-        batchLoad(ctx, key, topic.id, (ids) => neighborhoods(ctx.db, ids, options)),
-      );
-    },
-  }),
-  record: t.field({
-    // Two correlated counts in the parent's statement.
-    complexity: 2,
-    type: builder.objectRef<{ comparisons: number; wins: number }>("TopicRecord").implement({
-      description: "How a topic fares as an option.",
-      fields: (r) => ({
-        comparisons: r.exposeInt("comparisons", {
-          description: "Comparisons that have it as an option.",
-        }),
-        wins: r.exposeInt("wins", { description: "Those of them that pick it." }),
-      }),
-    }),
-    description: "In how many comparisons the topic is an option, and how many pick it.",
-    select: {
-      extras: {
-        recordComparisons: (topic) =>
-          sql<number>`(SELECT count(*)::int FROM options o WHERE o.topic_id = ${topic.id})`,
-        recordWins: (topic) =>
-          sql<number>`(SELECT count(*)::int FROM options o JOIN comparisons c ON c.pick_option_id = o.id
-                       WHERE o.topic_id = ${topic.id})`,
-      },
-    },
-    resolve: (topic) => ({ comparisons: topic.recordComparisons, wins: topic.recordWins }),
-  }),
-}));
 
 builder.queryField("path", (t) =>
   t.field({

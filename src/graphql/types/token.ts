@@ -1,6 +1,5 @@
 import { createToken, listTokens, revokeToken } from "../../editing/tokens.ts";
 import { builder } from "../builder.ts";
-import { mutationErrors } from "./errors.ts";
 
 const ApiToken = builder
   .objectRef<{ name: string; scopes: string[]; createdAt: string; revokedAt: string | null }>(
@@ -23,7 +22,6 @@ const CreateTokenPayload = builder
   .objectRef<{ name: string; token: string; scopes: string[] }>("CreateTokenPayload")
   .implement({
     description: "A new token. The secret is shown here once and never again.",
-    isTypeOf: (value) => !(value instanceof Error),
     fields: (t) => ({
       name: t.exposeString("name", { description: "Who the token is for." }),
       token: t.exposeString("token", {
@@ -35,7 +33,6 @@ const CreateTokenPayload = builder
 
 const RevokeTokenPayload = builder.objectRef<{ name: string }>("RevokeTokenPayload").implement({
   description: "The revoked token.",
-  isTypeOf: (value) => !(value instanceof Error),
   fields: (t) => ({ name: t.exposeString("name", { description: "Who the token was for." }) }),
 });
 
@@ -53,7 +50,7 @@ builder.mutationFields((t) => ({
     type: CreateTokenPayload,
     description: "Creates a writer token. Needs an admin token.",
     authScopes: { admin: true },
-    errors: mutationErrors("createToken"),
+    errors: {},
     args: {
       input: t.arg({
         required: true,
@@ -76,7 +73,7 @@ builder.mutationFields((t) => ({
     type: RevokeTokenPayload,
     description: "Revokes a token at once. Needs an admin token.",
     authScopes: { admin: true },
-    errors: mutationErrors("revokeToken"),
+    errors: {},
     args: {
       input: t.arg({
         required: true,

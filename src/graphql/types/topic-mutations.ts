@@ -1,8 +1,7 @@
 import { linkTopics, mergeTopics, unlinkTopics, upsertTopic } from "../../editing/topics.ts";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
-import { actorOf } from "./comparison-mutations.ts";
-import { mutationErrors } from "./errors.ts";
+import { actorOf } from "../mutation.ts";
 import { Topic } from "./topic.ts";
 
 async function loadTopic(ctx: Context, id: number) {
@@ -15,7 +14,6 @@ const TopicPayload = builder
   .objectRef<{ topic: { id: number }; created: boolean }>("UpsertTopicPayload")
   .implement({
     description: "The topic as it is now.",
-    isTypeOf: (value) => !(value instanceof Error),
     fields: (t) => ({
       topic: t.field({ type: Topic, description: "The topic.", resolve: (p) => p.topic as never }),
       created: t.exposeBoolean("created", {
@@ -28,7 +26,6 @@ const MergeTopicsPayload = builder
   .objectRef<{ topic: { id: number } }>("MergeTopicsPayload")
   .implement({
     description: "The surviving topic.",
-    isTypeOf: (value) => !(value instanceof Error),
     fields: (t) => ({
       topic: t.field({
         type: Topic,
@@ -43,7 +40,6 @@ const EdgePayload = (name: string, description: string) =>
     .objectRef<{ from: { id: number }; to: { id: number }; weight: number | null }>(name)
     .implement({
       description,
-      isTypeOf: (value) => !(value instanceof Error),
       fields: (t) => ({
         from: t.field({
           type: Topic,
@@ -96,8 +92,7 @@ builder.mutationFields((t) => ({
     type: TopicPayload,
     description:
       "Creates a topic, or renames and describes an existing one (it stops being provisional).",
-    authScopes: { editor: true },
-    errors: mutationErrors("upsertTopic"),
+    errors: {},
     args: {
       input: t.arg({
         required: true,
@@ -128,8 +123,7 @@ builder.mutationFields((t) => ({
     type: MergeTopicsPayload,
     description:
       "Merges a duplicate topic into another: every option, tag, editor edge and alias moves, and the duplicate's slug keeps resolving to the survivor.",
-    authScopes: { editor: true },
-    errors: mutationErrors("mergeTopics"),
+    errors: {},
     args: {
       input: t.arg({
         required: true,
@@ -155,8 +149,7 @@ builder.mutationFields((t) => ({
     type: LinkTopicsPayload,
     description:
       "Adds a RELATED_TO edge (or sets its weight); the edge is the editor's from then on.",
-    authScopes: { editor: true },
-    errors: mutationErrors("linkTopics"),
+    errors: {},
     args: { input: t.arg({ type: LinkTopicsInput, required: true, description: "The edge." }) },
     resolve: async (_root, { input }, ctx) => {
       const edge = await linkTopics(ctx.db, await actorOf(ctx), input);
@@ -171,8 +164,7 @@ builder.mutationFields((t) => ({
     type: UnlinkTopicsPayload,
     description:
       "Removes an editor's RELATED_TO edge. An edge that pages assert is refused: edit the pages' tags instead.",
-    authScopes: { editor: true },
-    errors: mutationErrors("unlinkTopics"),
+    errors: {},
     args: { input: t.arg({ type: UnlinkTopicsInput, required: true, description: "The edge." }) },
     resolve: async (_root, { input }, ctx) => {
       const edge = await unlinkTopics(ctx.db, await actorOf(ctx), input);

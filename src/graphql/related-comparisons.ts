@@ -1,0 +1,139 @@
+import { resolveCursorConnection } from "@pothos/plugin-relay";
+import { type GraphQLResolveInfo, Kind, type SelectionNode } from "graphql";
+import { DEFAULT_RELATED_DEPTH, type RelatedComparison } from "../graph/traversal.ts";
+import { badUserInput } from "./client-errors.ts";
+import type { Context } from "./context.ts";
+import { loadersOf } from "./loaders.ts";
+import { CONNECTION_DEFAULT_SIZE, maxPageSize } from "./paging.ts";
+
+/**
+ * Paging of `Comparison.relatedComparisons` (the field is in types/comparison.ts): the relay
+ * plugin's `resolveCursorConnection` does the arithmetic of first/last/after/before; what is ours
+ * is the cursor, and which search answers a page.
+ */
+
+// The cursor is (score, slug): the order itself. JSON keeps a double exactly, and scores are
+// rounded in the database, so a cursor names its place exactly.
+function encodeCursor(item: RelatedComparison): string {
+  return Buffer.from(JSON.stringify([item.score, item.slug])).toString("base64url");
+}
+
+function decodeCursor(cursor: string, argument: string): { score: number; slug: string } {
+  try {
+    const [score, slug] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (
+      typeof score === "number" &&
+      Number.isFinite(score) &&
+      score >= 0 &&
+      typeof slug === "string"
+    )
+      return { score, slug };
+  } catch {}
+  throw badUserInput(`"${cursor.slice(0, 100)}" is not a cursor of relatedComparisons`, {
+    argument,
+  });
+}
+
+/** Orders like the traversal does: score descending, then slug in byte order. */
+function compare(a: { score: number; slug: string }, b: { score: number; slug: string }) {
+  if (a.score !== b.score) return b.score - a.score;
+  return a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0;
+}
+
+/** Whether the page's `totalCount` is selected (fragments followed). */
+function selectsTotalCount(info: GraphQLResolveInfo): boolean {
+  const visit = (selections: readonly SelectionNode[]): boolean =>
+    selections.some((selection) => {
+      if (selection.kind === Kind.FIELD) return selection.name.value === "totalCount";
+      if (selection.kind === Kind.INLINE_FRAGMENT) return visit(selection.selectionSet.selections);
+      const fragment = info.fragments[selection.name.value];
+      return fragment ? visit(fragment.selectionSet.selections) : false;
+    });
+  return info.fieldNodes.some((node) => visit(node.selectionSet?.selections ?? []));
+}
+
+export interface RelatedComparisonsArgs {
+  depth?: number | null;
+  first?: number | null;
+  last?: number | null;
+  after?: string | null;
+  before?: string | null;
+}
+
+export interface RelatedComparisonEdgeShape {
+  cursor: string;
+  node: { id: number };
+  distance: number;
+  score: number;
+}
+
+export interface RelatedComparisonsPage {
+  edges: RelatedComparisonEdgeShape[];
+  pageInfo: {
+    startCursor: string | null;
+    endCursor: string | null;
+    hasPreviousPage: boolean;
+    hasNextPage: boolean;
+  };
+  /** Counted only when asked for: the count needs every comparison within reach. */
+  totalCount: () => Promise<number>;
+}
+
+/** One page of the comparisons related to `comparisonId`, batched across parents. */
+export async function relatedComparisonsPage(
+  comparisonId: number,
+  args: RelatedComparisonsArgs,
+  ctx: Context,
+  info: GraphQLResolveInfo,
+): Promise<RelatedComparisonsPage> {
+  maxPageSize(args);
+  const depth = args.depth ?? DEFAULT_RELATED_DEPTH;
+  const loaders = loadersOf(ctx);
+  const all = () => loaders.relatedComparisons({ depth }).load(comparisonId);
+  // With totalCount asked for, every comparison in reach is loaded anyway: the page is cut from
+  // that one search rather than scored again (it halved the explorer's page).
+  const wholeList = selectsTotalCount(info);
+  const page = await resolveCursorConnection<Promise<RelatedComparison[]>>(
+    { args, toCursor: encodeCursor, defaultSize: CONNECTION_DEFAULT_SIZE },
+    async ({ after, before, limit, inverted }): Promise<RelatedComparison[]> => {
+      const afterKey = after === undefined ? undefined : decodeCursor(after, "after");
+      const beforeKey = before === undefined ? undefined : decodeCursor(before, "before");
+      if (!inverted && beforeKey === undefined && !wholeList) {
+        // Forward from a cursor: the statement itself keeps `limit` (one more than the page).
+        return loaders
+          .relatedComparisons({ depth, first: limit, ...(afterKey ? { after: afterKey } : {}) })
+          .load(comparisonId);
+      }
+      const within = (await all()).filter(
+        (item) =>
+          (afterKey === undefined || compare(item, afterKey) > 0) &&
+          (beforeKey === undefined || compare(item, beforeKey) < 0),
+      );
+      return inverted ? within.slice(-limit).reverse() : within.slice(0, limit);
+    },
+  );
+  // The resolve above always answers a list, so the page is never null.
+  const { edges: found, pageInfo } = page as NonNullable<typeof page>;
+  const edges = found.flatMap((edge) =>
+    edge === null
+      ? []
+      : [
+          {
+            cursor: edge.cursor,
+            node: { id: edge.node.comparisonId },
+            distance: edge.node.distance,
+            score: edge.node.score,
+          },
+        ],
+  );
+  return {
+    edges,
+    // An empty page has no cursors (the helper would repeat the argument's).
+    pageInfo: {
+      ...pageInfo,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    totalCount: async () => (await all()).length,
+  };
+}
