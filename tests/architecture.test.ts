@@ -10,14 +10,15 @@ import { describe, expect, it } from "vitest";
 const LAYERS: Record<string, string[]> = {
   config: [],
   logger: [],
-  db: ["config", "logger", "db"],
-  ingest: ["config", "logger", "db", "graph", "ingest"],
-  graph: ["config", "logger", "db", "graph"],
-  search: ["config", "logger", "db", "graph", "ingest", "search"],
-  editing: ["config", "logger", "db", "graph", "ingest", "editing"],
-  graphql: ["config", "logger", "db", "graph", "ingest", "search", "editing", "graphql"],
-  http: ["config", "logger", "db", "graphql", "http"],
-  app: ["config", "logger", "db", "graphql", "http"],
+  domain: ["domain"],
+  db: ["config", "logger", "domain", "db"],
+  ingest: ["config", "logger", "domain", "db", "graph", "ingest"],
+  graph: ["config", "logger", "domain", "db", "graph"],
+  search: ["config", "logger", "domain", "db", "graph", "ingest", "search"],
+  editing: ["config", "logger", "domain", "db", "graph", "ingest", "editing"],
+  graphql: ["config", "logger", "domain", "db", "graph", "ingest", "search", "editing", "graphql"],
+  http: ["config", "logger", "domain", "db", "graphql", "http"],
+  app: ["config", "logger", "domain", "db", "graphql", "http"],
 };
 
 const SRC = fileURLToPath(new URL("../src", import.meta.url));

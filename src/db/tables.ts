@@ -17,6 +17,16 @@ import {
   timestamp,
   unique,
 } from "drizzle-orm/pg-core";
+import {
+  MAX_OPTIONS,
+  MAX_WEIGHT,
+  RELATION_KINDS,
+  RELATION_SOURCES,
+  SLUG_PATTERN,
+  TEXT_LIMITS,
+  TOKEN_NAME_PATTERN,
+  TOKEN_SCOPES,
+} from "../domain/rules.ts";
 
 // Timestamps travel as text so cursors keep Postgres' microseconds (plugin-drizzle docs).
 const timestamps = {
@@ -24,16 +34,21 @@ const timestamps = {
   updatedAt: timestamp("updated_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
 };
 
+// The CHECKs are written from src/domain/rules.ts: a changed rule changes their SQL, and
+// `npm run db:generate` then writes the migration.
+const n = (value: number) => sql.raw(String(value));
 const slugCheck = (column: string) =>
-  sql.raw(`${column} ~ '^[a-z0-9]+(-[a-z0-9]+)*$' AND length(${column}) <= 200`);
+  sql.raw(`${column} ~ '${SLUG_PATTERN}' AND length(${column}) <= ${TEXT_LIMITS.slug}`);
+const lengthCheck = (column: AnyPgColumn, max: number) =>
+  sql`length(${column}) BETWEEN 1 AND ${n(max)}`;
 
 /** Postgres' full-text document type; only search reads it (as SQL), never the query builder. */
 const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
 
-export const relationKind = pgEnum("relation_kind", ["RELATED_TO", "COMPARED_WITH"]);
+export const relationKind = pgEnum("relation_kind", RELATION_KINDS);
 
 /** Who asserted an edge: derived from page content (rebuilt on every write) or set by an editor. */
-export const relationSource = pgEnum("relation_source", ["PAGE", "EDITOR"]);
+export const relationSource = pgEnum("relation_source", RELATION_SOURCES);
 
 /** Every node of the graph: an option of some comparison, or a tag that names a concept. */
 export const topicsTable = pgTable(
@@ -49,8 +64,8 @@ export const topicsTable = pgTable(
   },
   (t) => [
     check("topics_slug_format", slugCheck("slug")),
-    check("topics_name_length", sql`length(${t.name}) BETWEEN 1 AND 200`),
-    check("topics_summary_length", sql`length(${t.summary}) BETWEEN 1 AND 5000`),
+    check("topics_name_length", lengthCheck(t.name, TEXT_LIMITS.name)),
+    check("topics_summary_length", lengthCheck(t.summary, TEXT_LIMITS.summary)),
     // Search: full-text over an expression of the row itself (nothing to maintain; the function
     // is created by the search-topic-vector migration), the same over the name and slug words
     // alone (the A part), the lower-cased name for prefixes (autocomplete), and trigrams on the
@@ -102,7 +117,7 @@ export const topicRelationsTable = pgTable(
     // The unique constraint serves outgoing walks; this one serves incoming walks.
     index("topic_relations_incoming").on(t.toTopicId, t.kind, t.fromTopicId),
     check("topic_relations_no_self_loop", sql`${t.fromTopicId} <> ${t.toTopicId}`),
-    check("topic_relations_weight_range", sql`${t.weight} > 0 AND ${t.weight} <= 1000000`),
+    check("topic_relations_weight_range", sql`${t.weight} > 0 AND ${t.weight} <= ${n(MAX_WEIGHT)}`),
   ],
 );
 
@@ -131,8 +146,8 @@ export const comparisonsTable = pgTable(
   },
   (t) => [
     check("comparisons_slug_format", slugCheck("slug")),
-    check("comparisons_title_length", sql`length(${t.title}) BETWEEN 1 AND 500`),
-    check("comparisons_category_length", sql`length(${t.category}) BETWEEN 1 AND 100`),
+    check("comparisons_title_length", lengthCheck(t.title, TEXT_LIMITS.title)),
+    check("comparisons_category_length", lengthCheck(t.category, TEXT_LIMITS.category)),
     check("comparisons_version_positive", sql`${t.version} >= 1`),
     // The category filter and Query.categories compare categories case-insensitively.
     index("comparisons_category_lower").using("btree", sql`lower(${t.category})`),
@@ -179,8 +194,12 @@ export const optionsTable = pgTable(
     // Target of the pick foreign key on comparisons.
     unique("options_id_comparison").on(t.id, t.comparisonId),
     index("options_topic").on(t.topicId, t.comparisonId),
-    check("options_position_range", sql`${t.position} >= 0 AND ${t.position} < 16`),
-    check("options_name_length", sql`length(${t.name}) BETWEEN 1 AND 200`),
+    // Twice MAX_OPTIONS: a rewrite moves the old positions up by MAX_OPTIONS first.
+    check(
+      "options_position_range",
+      sql`${t.position} >= 0 AND ${t.position} < ${n(2 * MAX_OPTIONS)}`,
+    ),
+    check("options_name_length", lengthCheck(t.name, TEXT_LIMITS.name)),
     check(
       "options_points_no_nulls",
       sql`array_position(${t.pros}, NULL) IS NULL AND array_position(${t.cons}, NULL) IS NULL`,
@@ -299,8 +318,11 @@ export const apiTokensTable = pgTable(
     revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "string" }),
   },
   (t) => [
-    check("api_tokens_name_format", sql`${t.name} ~ '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$'`),
-    check("api_tokens_scopes_known", sql`${t.scopes} <@ ARRAY['editor', 'admin']::text[]`),
+    check("api_tokens_name_format", sql`${t.name} ~ ${sql.raw(`'${TOKEN_NAME_PATTERN}'`)}`),
+    check(
+      "api_tokens_scopes_known",
+      sql`${t.scopes} <@ ARRAY[${sql.raw(TOKEN_SCOPES.map((scope) => `'${scope}'`).join(", "))}]::text[]`,
+    ),
     check("api_tokens_scopes_present", sql`cardinality(${t.scopes}) > 0`),
   ],
 );
@@ -351,6 +373,6 @@ export const feedbackTable = pgTable(
       foreignColumns: [optionsTable.id, optionsTable.comparisonId],
     }).onDelete("cascade"),
     index("feedback_comparison").on(t.comparisonId, t.preferredOptionId),
-    check("feedback_comment_length", sql`length(${t.comment}) <= 2000`),
+    check("feedback_comment_length", sql`length(${t.comment}) <= ${n(TEXT_LIMITS.comment)}`),
   ],
 );

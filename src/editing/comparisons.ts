@@ -1,9 +1,10 @@
 import { isDeepStrictEqual } from "node:util";
 import { sql } from "drizzle-orm";
 import { type Db, selectRows } from "../db/client.ts";
+import { MAX_OPTIONS, MIN_OPTIONS, TEXT_LIMITS } from "../domain/rules.ts";
 import { lockPageWrites, syncPageEdges } from "../graph/page-edges.ts";
 import { loadComparisonPage } from "../ingest/export-pages.ts";
-import { type ImportResult, importPages, MAX_OPTIONS } from "../ingest/import-pages.ts";
+import { type ImportResult, importPages } from "../ingest/import-pages.ts";
 import {
   checkAliasesAgainstPages,
   type DescriptionImportResult,
@@ -39,11 +40,12 @@ export interface ComparisonInput {
   feedbackContact?: string | null;
 }
 
+/** Limits of structured edits: the database's (TEXT_LIMITS) and those of the page format. */
 export const LIMITS = {
-  category: 100,
+  category: TEXT_LIMITS.category,
   intro: 10_000,
-  name: 200,
-  summary: 5_000,
+  name: TEXT_LIMITS.name,
+  summary: TEXT_LIMITS.summary,
   point: 1_000,
   points: 20,
   tags: 10,
@@ -52,9 +54,8 @@ export const LIMITS = {
   contact: 200,
   pagesPerImport: 1_000,
   pageText: 100_000,
-  /** The database's CHECKs on topic and comparison slugs and titles. */
-  slug: 200,
-  title: 500,
+  slug: TEXT_LIMITS.slug,
+  title: TEXT_LIMITS.title,
 } as const;
 
 const singleLine = (value: string | null | undefined) => !value || !/[\r\n]/.test(value);
@@ -77,8 +78,11 @@ export function comparisonPage(input: ComparisonInput): Omit<Page, "source"> {
   issues.text(["pickSummary"], input.pickSummary, 1, LIMITS.summary);
   issues.text(["feedbackContact"], input.feedbackContact, 1, LIMITS.contact);
   if (!singleLine(input.feedbackContact)) issues.add(["feedbackContact"], "must be one line");
-  if (input.options.length < 2 || input.options.length > MAX_OPTIONS) {
-    issues.add(["options"], `needs 2 to ${MAX_OPTIONS} options (got ${input.options.length})`);
+  if (input.options.length < MIN_OPTIONS || input.options.length > MAX_OPTIONS) {
+    issues.add(
+      ["options"],
+      `needs ${MIN_OPTIONS} to ${MAX_OPTIONS} options (got ${input.options.length})`,
+    );
   }
   const seen = new Map<string, number>();
   input.options.forEach((option, i) => {

@@ -1,8 +1,7 @@
 import { sql } from "drizzle-orm";
 import { type Db, selectRows } from "../db/client.ts";
+import { TEXT_LIMITS } from "../domain/rules.ts";
 import { IssueList, NotFoundError, ValidationError } from "./errors.ts";
-
-export const MAX_COMMENT_LENGTH = 2000;
 
 /** Public "disagree with our pick" feedback: anyone may send it, nothing else changes. */
 export async function submitFeedback(
@@ -10,7 +9,7 @@ export async function submitFeedback(
   input: { comparisonId: number; preferredOptionId: number; comment?: string | null },
 ): Promise<{ id: number }> {
   const issues = new IssueList();
-  issues.text(["comment"], input.comment, 1, MAX_COMMENT_LENGTH);
+  issues.text(["comment"], input.comment, 1, TEXT_LIMITS.comment);
   issues.throwIfAny();
   return db.transaction(async (tx) => {
     const [comparison] = await selectRows<{ id: number }>(

@@ -2,10 +2,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { apiTokensTable } from "../db/tables.ts";
+import { TOKEN_NAME_PATTERN, TOKEN_SCOPES, type TokenScope } from "../domain/rules.ts";
 import { ConflictError, IssueList, NotFoundError } from "./errors.ts";
 
-export const SCOPES = ["editor", "admin"] as const;
-export type Scope = (typeof SCOPES)[number];
+export type Scope = TokenScope;
+const TOKEN_NAME = new RegExp(TOKEN_NAME_PATTERN);
 
 export interface Viewer {
   tokenName: string;
@@ -22,7 +23,7 @@ export async function createToken(
   input: { name: string; scopes: string[] },
 ): Promise<{ name: string; token: string; scopes: Scope[] }> {
   const issues = new IssueList();
-  if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(input.name)) {
+  if (!TOKEN_NAME.test(input.name)) {
     issues.add(
       ["name"],
       "must be 1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit",
@@ -31,8 +32,8 @@ export async function createToken(
   const scopes = [...new Set(input.scopes)];
   if (scopes.length === 0) issues.add(["scopes"], "name at least one scope: editor or admin");
   for (const scope of scopes) {
-    if (!(SCOPES as readonly string[]).includes(scope)) {
-      issues.add(["scopes"], `unknown scope "${scope}" (known: ${SCOPES.join(", ")})`);
+    if (!(TOKEN_SCOPES as readonly string[]).includes(scope)) {
+      issues.add(["scopes"], `unknown scope "${scope}" (known: ${TOKEN_SCOPES.join(", ")})`);
     }
   }
   issues.throwIfAny();

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { type Db, selectRows } from "../db/client.ts";
+import { MAX_WEIGHT, TEXT_LIMITS } from "../domain/rules.ts";
 import { lockPageWrites, syncPageEdges } from "../graph/page-edges.ts";
 import { isSlug } from "../ingest/slug.ts";
 import { recordChanges } from "./changes.ts";
@@ -11,8 +12,6 @@ interface TopicRow {
   name: string;
   provisional: boolean;
 }
-
-export const MAX_WEIGHT = 1_000_000;
 
 /** Finds a topic by its slug or a former slug; throws NotFoundError naming the argument. */
 async function topicBySlug(db: Db, slug: string, argument: string): Promise<TopicRow> {
@@ -28,7 +27,7 @@ async function topicBySlug(db: Db, slug: string, argument: string): Promise<Topi
 }
 
 function checkSlug(issues: IssueList, path: string, slug: string): void {
-  if (!isSlug(slug) || slug.length > 200) {
+  if (!isSlug(slug) || slug.length > TEXT_LIMITS.slug) {
     issues.add(
       [path],
       `"${slug.slice(0, 100)}" is not a slug: lower-case letters and digits joined by single dashes`,
@@ -44,9 +43,9 @@ export async function upsertTopic(
 ): Promise<{ id: number; created: boolean }> {
   const issues = new IssueList();
   checkSlug(issues, "slug", input.slug);
-  issues.text(["name"], input.name, 1, 200);
+  issues.text(["name"], input.name, 1, TEXT_LIMITS.name);
   if (/[\r\n]/.test(input.name)) issues.add(["name"], "must be one line");
-  issues.text(["summary"], input.summary, 1, 5000);
+  issues.text(["summary"], input.summary, 1, TEXT_LIMITS.summary);
   issues.throwIfAny();
   return db.transaction(async (tx) => {
     const [alias] = await selectRows<{ topic_id: number }>(

@@ -1,5 +1,12 @@
 import { type SQL, sql } from "drizzle-orm";
 import { type Db, selectRows } from "../db/client.ts";
+import {
+  DIRECTIONS,
+  type Direction,
+  MAX_ID,
+  RELATION_KINDS,
+  type RelationKind,
+} from "../domain/rules.ts";
 
 /**
  * Graph traversal over topic_relations, for many starts at once: each function sends a fixed
@@ -10,11 +17,7 @@ import { type Db, selectRows } from "../db/client.ts";
  * symmetric (stored both ways), so every direction follows it.
  */
 
-export const RELATION_KINDS = ["RELATED_TO", "COMPARED_WITH"] as const;
-export type RelationKind = (typeof RELATION_KINDS)[number];
-
-export const DIRECTIONS = ["OUT", "IN", "BOTH"] as const;
-export type Direction = (typeof DIRECTIONS)[number];
+export type { Direction, RelationKind };
 
 /**
  * Neighbourhood depth. The node limit bounds the work, not the depth, but past 6 hops a
@@ -48,8 +51,6 @@ export const MAX_RELATED_FIRST = 1000;
 
 /** Ids one call accepts; every id is a search of its own inside the single statement. */
 export const MAX_BATCH = 1000;
-
-const MAX_ID = 2_147_483_647;
 
 /** A traversal argument is out of range; `argument` names it as the caller spelled it. */
 export class TraversalArgumentError extends Error {

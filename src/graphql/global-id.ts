@@ -1,8 +1,5 @@
+import { MAX_ID, NODE_TYPES, type NodeType } from "../domain/rules.ts";
 import { badUserInput } from "./client-errors.ts";
-
-/** The types a global id may name: those `node(id:)` can fetch. */
-export const NODE_TYPES = ["Topic", "Comparison", "Option"] as const;
-export type NodeType = (typeof NODE_TYPES)[number];
 
 const GLOBAL_ID = new RegExp(`^(${NODE_TYPES.join("|")}):([1-9][0-9]{0,9})$`);
 
@@ -18,7 +15,7 @@ export function decodeGlobalId(globalID: string): { typename: string; id: string
   if (
     match === null ||
     Buffer.from(decoded, "utf8").toString("base64") !== globalID ||
-    Number(match[2]) > 2_147_483_647
+    Number(match[2]) > MAX_ID
   ) {
     throw badUserInput(`"${globalID.slice(0, 100)}" is not a pickgraph id`, { argument: "id" });
   }

@@ -1,9 +1,9 @@
 import { inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { comparisonsTable, optionsTable, topicsTable } from "../db/tables.ts";
+import type { NodeType } from "../domain/rules.ts";
 import { badUserInput } from "./client-errors.ts";
 import type { Context } from "./context.ts";
-import type { NodeType } from "./global-id.ts";
 import { CONNECTION_MAX_SIZE } from "./paging.ts";
 
 /**

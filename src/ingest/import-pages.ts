@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { type Db, selectRows } from "../db/client.ts";
 import { refreshPlannerStatistics } from "../db/statistics.ts";
+import { MAX_OPTIONS, TEXT_LIMITS } from "../domain/rules.ts";
 import { lockPageWrites, syncPageEdges } from "../graph/page-edges.ts";
 import type { Page } from "./page.ts";
 import { PageFormatError, type PageIssue } from "./page.ts";
@@ -42,11 +43,6 @@ export interface ImportOptions {
   guardEdits?: { force: boolean };
 }
 
-/** Lengths the database enforces (see the CHECKs in src/db/tables.ts). */
-export const PAGE_LIMITS = { category: 100, name: 200, slug: 200, title: 500 } as const;
-
-/** More than this many options turns a page into a table, not a comparison. */
-export const MAX_OPTIONS = 8;
 // Keeps each statement's JSON parameter to a few megabytes on big batches.
 const CHUNK_PAGES = 2000;
 
@@ -89,33 +85,33 @@ function checkBatch(pages: Page[]): void {
       problem(`expected at most ${MAX_OPTIONS} options, found ${page.options.length}`);
     }
     // The database's CHECKs, said here with the page's name instead of as a failed statement.
-    if (page.category.length > PAGE_LIMITS.category) {
+    if (page.category.length > TEXT_LIMITS.category) {
       problem(
-        `the category is ${page.category.length} characters (at most ${PAGE_LIMITS.category})`,
+        `the category is ${page.category.length} characters (at most ${TEXT_LIMITS.category})`,
       );
     }
     for (const option of page.options) {
       const optionSlug = slugify(option.name);
-      if (option.name.length > PAGE_LIMITS.name || optionSlug.length > PAGE_LIMITS.slug) {
+      if (option.name.length > TEXT_LIMITS.name || optionSlug.length > TEXT_LIMITS.slug) {
         problem(
-          `the option name "${option.name.slice(0, 40)}…" is too long (at most ${PAGE_LIMITS.name} characters and a slug of ${PAGE_LIMITS.slug})`,
+          `the option name "${option.name.slice(0, 40)}…" is too long (at most ${TEXT_LIMITS.name} characters and a slug of ${TEXT_LIMITS.slug})`,
         );
       }
       for (const tag of option.relatedTo) {
-        if (tag.length > PAGE_LIMITS.slug) {
+        if (tag.length > TEXT_LIMITS.slug) {
           problem(
-            `the related topic "${tag.slice(0, 40)}…" is longer than ${PAGE_LIMITS.slug} characters`,
+            `the related topic "${tag.slice(0, 40)}…" is longer than ${TEXT_LIMITS.slug} characters`,
           );
         }
       }
     }
-    if (slug.length > PAGE_LIMITS.slug) {
+    if (slug.length > TEXT_LIMITS.slug) {
       problem(
-        `the option names make a comparison slug of ${slug.length} characters (at most ${PAGE_LIMITS.slug})`,
+        `the option names make a comparison slug of ${slug.length} characters (at most ${TEXT_LIMITS.slug})`,
       );
     }
-    if (page.title.length > PAGE_LIMITS.title) {
-      problem(`the title is ${page.title.length} characters (at most ${PAGE_LIMITS.title})`);
+    if (page.title.length > TEXT_LIMITS.title) {
+      problem(`the title is ${page.title.length} characters (at most ${TEXT_LIMITS.title})`);
     }
   }
   if (issues.length > 0) throw new PageFormatError(issues);

@@ -1,3 +1,4 @@
+import { TEXT_LIMITS } from "../domain/rules.ts";
 import { PageFormatError, type PageIssue } from "./page.ts";
 import { isSlug, slugify } from "./slug.ts";
 
@@ -19,9 +20,6 @@ export interface TopicDescription {
   /** Other slugs that mean this topic, in the order written, each with its line. */
   aliases: { slug: string; line: number }[];
 }
-
-/** The limits the database enforces on topics (CHECKs in src/db/tables.ts). */
-export const TOPIC_LIMITS = { name: 200, slug: 200, summary: 5000 } as const;
 
 const KEYS = ["Topic", "Aliases", "Summary"] as const;
 type Key = (typeof KEYS)[number];
@@ -63,21 +61,21 @@ function parseFile(text: string, source: string, issues: PageIssue[]): TopicDesc
       } catch {
         problem(topic.line, `the name "${name}" has no letters or digits to make a slug from`);
       }
-      if (characters(name) > TOPIC_LIMITS.name) {
+      if (characters(name) > TEXT_LIMITS.name) {
         problem(
           topic.line,
-          `the name is ${characters(name)} characters (at most ${TOPIC_LIMITS.name})`,
+          `the name is ${characters(name)} characters (at most ${TEXT_LIMITS.name})`,
         );
-      } else if (slug.length > TOPIC_LIMITS.slug) {
+      } else if (slug.length > TEXT_LIMITS.slug) {
         problem(
           topic.line,
-          `the name makes a slug of ${slug.length} characters (at most ${TOPIC_LIMITS.slug})`,
+          `the name makes a slug of ${slug.length} characters (at most ${TEXT_LIMITS.slug})`,
         );
       }
-      if (characters(summary.value) > TOPIC_LIMITS.summary) {
+      if (characters(summary.value) > TEXT_LIMITS.summary) {
         problem(
           summary.line,
-          `the summary is ${characters(summary.value)} characters (at most ${TOPIC_LIMITS.summary})`,
+          `the summary is ${characters(summary.value)} characters (at most ${TEXT_LIMITS.summary})`,
         );
       }
       const aliases: { slug: string; line: number }[] = [];
@@ -87,10 +85,10 @@ function parseFile(text: string, source: string, issues: PageIssue[]): TopicDesc
         for (const entry of entries) {
           if (entry === "") {
             problem(aliasField.line, "expected a slug between every two commas of Aliases:");
-          } else if (!isSlug(entry) || entry.length > TOPIC_LIMITS.slug) {
+          } else if (!isSlug(entry) || entry.length > TEXT_LIMITS.slug) {
             problem(
               aliasField.line,
-              `the alias "${entry.slice(0, 60)}" is not a slug (lower-case letters and digits joined by single dashes, at most ${TOPIC_LIMITS.slug} characters)`,
+              `the alias "${entry.slice(0, 60)}" is not a slug (lower-case letters and digits joined by single dashes, at most ${TEXT_LIMITS.slug} characters)`,
             );
           } else if (entry === slug) {
             problem(aliasField.line, `the alias "${entry}" is the topic's own slug`);

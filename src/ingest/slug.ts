@@ -1,3 +1,5 @@
+import { SLUG_PATTERN as SLUG_RULE } from "../domain/rules.ts";
+
 /**
  * Slugs: lower-case ASCII kebab-case identifiers for topics and comparisons.
  *
@@ -15,7 +17,7 @@
  *    or trailing `-` (`CI/CD` → `ci-cd`).
  * A name with nothing left (`""`, `"--"`) throws.
  */
-export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+export const SLUG_PATTERN = new RegExp(SLUG_RULE);
 
 const SYMBOL_WORDS: Record<string, string> = { "#": "sharp", "+": "plus", "&": "and", "@": "at" };
 

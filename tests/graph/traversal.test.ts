@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "../../bench/random.ts";
 import { createApp } from "../../src/app.ts";
+import { RELATION_KINDS } from "../../src/domain/rules.ts";
 import {
   type Direction,
   MAX_BATCH,
@@ -10,7 +11,6 @@ import {
   MAX_PATH_DEPTH,
   MAX_RELATED_DEPTH,
   neighborhoods,
-  RELATION_KINDS,
   type RelatedComparison,
   type RelationKind,
   relatedComparisons,

@@ -1,5 +1,6 @@
 import { count, sql } from "drizzle-orm";
 import { comparisonsTable } from "../../db/tables.ts";
+import { TEXT_LIMITS } from "../../domain/rules.ts";
 import { DEFAULT_RELATED_DEPTH, MAX_RELATED_DEPTH } from "../../graph/traversal.ts";
 import { builder } from "../builder.ts";
 import { badUserInput } from "../client-errors.ts";
@@ -208,8 +209,14 @@ builder.queryFields((t) => ({
       return Number(row?.n ?? 0);
     },
     resolve: (query, _parent, args, ctx) => {
-      if (args.category !== null && args.category !== undefined && args.category.length > 100) {
-        throw badUserInput("category must be at most 100 characters", { argument: "category" });
+      if (
+        args.category !== null &&
+        args.category !== undefined &&
+        args.category.length > TEXT_LIMITS.category
+      ) {
+        throw badUserInput(`category must be at most ${TEXT_LIMITS.category} characters`, {
+          argument: "category",
+        });
       }
       return ctx.db.query.comparisonsTable.findMany(
         query({

@@ -1,3 +1,4 @@
+import { TEXT_LIMITS } from "../../domain/rules.ts";
 import { submitFeedback } from "../../editing/feedback.ts";
 import { builder } from "../builder.ts";
 import { Comparison } from "./comparison.ts";
@@ -54,8 +55,7 @@ const SubmitFeedbackPayload = builder
 builder.mutationField("submitFeedback", (t) =>
   t.field({
     type: SubmitFeedbackPayload,
-    description:
-      'Public "disagree with our pick" feedback: which option you prefer, and why (at most 2000 characters). Needs no token.',
+    description: `Public "disagree with our pick" feedback: which option you prefer, and why (at most ${TEXT_LIMITS.comment} characters). Needs no token.`,
     // Public: the one mutation without the editor scope (see mutation.ts).
     skipTypeScopes: true,
     errors: {},
@@ -76,7 +76,10 @@ builder.mutationField("submitFeedback", (t) =>
               for: [Option],
               description: "The option the reader prefers (one of the comparison's).",
             }),
-            comment: f.string({ required: false, description: "Why, in at most 2000 characters." }),
+            comment: f.string({
+              required: false,
+              description: `Why, in at most ${TEXT_LIMITS.comment} characters.`,
+            }),
           }),
         }),
       }),

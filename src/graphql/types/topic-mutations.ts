@@ -1,3 +1,4 @@
+import { MAX_WEIGHT } from "../../domain/rules.ts";
 import { linkTopics, mergeTopics, unlinkTopics, upsertTopic } from "../../editing/topics.ts";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
@@ -77,7 +78,7 @@ const EdgeInput = (name: string, withWeight: boolean) =>
         ? {
             weight: t.float({
               required: false,
-              description: "Greater than 0, at most 1000000 (default 1).",
+              description: `Greater than 0, at most ${MAX_WEIGHT} (default 1).`,
             }),
           }
         : {}),

@@ -170,9 +170,7 @@ const relatedLinks = drizzleConnectionHelpers(builder, "topicLinksView", {
   maxSize: maxPageSize,
   query: (args) => ({
     where: {
-      ...(checkKinds(args.kinds)
-        ? { kind: { in: args.kinds as ("RELATED_TO" | "COMPARED_WITH")[] } }
-        : {}),
+      ...(checkKinds(args.kinds) ? { kind: { in: args.kinds as Kind[] } } : {}),
       ...(args.direction === "OUT"
         ? { OR: [{ outgoing: true }, { kind: "COMPARED_WITH" as const }] }
         : args.direction === "IN"
