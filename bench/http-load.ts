@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { startServer as startCompiledServer } from "../tests/helpers/processes.ts";
 import { mulberry32 } from "./random.ts";
 
 /**
@@ -152,50 +153,22 @@ export interface RunningServer {
   stop(): Promise<number | null>;
 }
 
-/** Starts src/main.ts (node --import tsx, no wrapper) and resolves once it serves GraphQL. */
-export function startServer(
+/**
+ * Starts the server as production runs it (`node dist/main.js`, built first when the sources
+ * changed, no wrapper) through the tests' helper, and resolves once it serves GraphQL.
+ */
+export async function startServer(
   env: Record<string, string>,
   timeoutMs = 180_000,
 ): Promise<RunningServer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      cwd: ROOT,
-      env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`server did not start:\n${output}`));
-    }, timeoutMs);
-    let serving = false;
-    const onData = (chunk: Buffer) => {
-      // Once it serves, its log is not kept: a long run would hold all of it.
-      if (serving) return;
-      output += chunk;
-      const listening = /listening on 127\.0\.0\.1:(\d+)/.exec(output);
-      if (listening && /pickgraph serves/.test(output)) {
-        serving = true;
-        clearTimeout(timer);
-        resolve({
-          child,
-          url: `http://127.0.0.1:${listening[1]}/graphql`,
-          pid: child.pid as number,
-          stop: async () => {
-            child.kill("SIGTERM");
-            return exited;
-          },
-        });
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
-    });
-  });
+  execFileSync(process.execPath, ["scripts/build.mjs", "--if-stale"], { cwd: ROOT });
+  const server = await startCompiledServer({ LOG_LEVEL: "info", ...env }, timeoutMs);
+  return {
+    child: server.process,
+    url: server.url,
+    pid: server.process.pid as number,
+    stop: server.stop,
+  };
 }
 
 /** Slugs to aim the mix at, read from the server itself. */

@@ -20,9 +20,11 @@ export interface PrivatePostgres {
   destroy(): void;
 }
 
-const BIN = "/usr/lib/postgresql/15/bin";
+/** Postgres 15's binaries, as Debian installs them. */
+export const BIN = "/usr/lib/postgresql/15/bin";
 
-function asPostgres(command: string, args: string[]): void {
+/** Runs a Postgres binary as the `postgres` user (it refuses root); throws with its output. */
+export function asPostgres(command: string, args: string[]): void {
   const asRoot = process.getuid?.() === 0;
   const result = asRoot
     ? spawnSync("runuser", ["-u", "postgres", "--", command, ...args], { encoding: "utf8" })

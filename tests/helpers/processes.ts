@@ -56,13 +56,31 @@ export function runScript(
 
 export interface Server {
   process: ChildProcess;
+  /** `http://127.0.0.1:<port>`, and its GraphQL endpoint. */
+  base: string;
   url: string;
   output: () => string;
+  /** The exit code once it has exited. */
+  exited: Promise<number | null>;
   stop(): Promise<number | null>;
 }
 
-/** Starts the compiled `src/main.ts` on a free port and resolves once it prints its URL. */
-export function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<Server> {
+/** What `startServer` waits for: the GraphQL URL it prints once serving, or only the socket. */
+const READY = {
+  serving: /(http:\/\/127\.0\.0\.1:\d+)\/graphql/,
+  // main.ts listens before it migrates: a database that is down shows up after this.
+  listening: /listening on (127\.0\.0\.1:\d+)/,
+} as const;
+
+/**
+ * Starts the compiled `src/main.ts` on a free port and resolves once it prints its GraphQL URL
+ * (`until: "serving"`) or once it listens, before it has migrated (`until: "listening"`).
+ */
+export function startServer(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  until: keyof typeof READY = "serving",
+): Promise<Server> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [compiledEntry("src/main.ts")], {
       cwd: REPO_ROOT,
@@ -73,17 +91,21 @@ export function startServer(env: Record<string, string>, timeoutMs = 60_000): Pr
     const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`server did not start in ${timeoutMs} ms:\n${output}`));
+      reject(new Error(`server did not start (${until}) in ${timeoutMs} ms:\n${output}`));
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
-      output += chunk;
-      const match = /(http:\/\/127\.0\.0\.1:\d+\/graphql)/.exec(output);
+      // The last 64 KB: enough for any test's look at the log, bounded for long load runs.
+      output = (output + chunk).slice(-65_536);
+      const match = READY[until].exec(output);
       if (match) {
         clearTimeout(timer);
+        const base = until === "serving" ? (match[1] as string) : `http://${match[1]}`;
         resolve({
           process: child,
-          url: match[1] as string,
+          base,
+          url: `${base}/graphql`,
           output: () => output,
+          exited,
           stop: async () => {
             child.kill("SIGTERM");
             return exited;

@@ -1,16 +1,14 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { chownSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { asPostgres, BIN, freePort } from "../helpers/private-postgres.ts";
 
 /**
  * A real Postgres primary and a streaming replica of it, on ports of their own, in a temp folder
  * (issue 13). The shared Postgres on 5432 has no replication entry in pg_hba and stays untouched.
  * The binaries run as the `postgres` user (they refuse root).
  */
-const BIN = "/usr/lib/postgresql/15/bin";
-
 export interface ReplicatedPostgres {
   primaryUrl: string;
   replicaUrl: string;
@@ -22,29 +20,6 @@ export interface ReplicatedPostgres {
   startReplica(): void;
   /** Stops both servers and removes the folder; safe to call more than once and after failures. */
   destroy(): void;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function asPostgres(command: string, args: string[]): void {
-  const quoted = [command, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
-  const run = spawnSync("su", ["postgres", "-s", "/bin/sh", "-c", quoted], {
-    encoding: "utf8",
-    timeout: 120_000,
-  });
-  if (run.status !== 0) {
-    throw new Error(`${command} ${args.join(" ")} failed: ${run.stderr || run.stdout}`);
-  }
 }
 
 export async function startReplicatedPostgres(): Promise<ReplicatedPostgres> {

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -7,45 +6,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDriver } from "../helpers/database.ts";
 import { createPrivatePostgres, type PrivatePostgres } from "../helpers/private-postgres.ts";
-import { REPO_ROOT, runScript } from "../helpers/processes.ts";
-
-/** `src/main.ts` as a child, resolved once it listens (before the database is ready). */
-interface Started {
-  child: ChildProcess;
-  base: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startListening(env: Record<string, string>, timeoutMs = 90_000): Promise<Started> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`server did not listen in ${timeoutMs} ms:\n${output}`));
-    }, timeoutMs);
-    const onData = (chunk: Buffer) => {
-      output += chunk;
-      const match = /listening on 127\.0\.0\.1:(\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, base: `http://127.0.0.1:${match[1]}`, output: () => output, exited });
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before listening:\n${output}`));
-    });
-  });
-}
+import { runScript, startServer } from "../helpers/processes.ts";
 
 const QUERY = `{ comparisons(first: 1) { totalCount } }`;
 
@@ -77,7 +38,7 @@ describe.runIf(testDriver === "postgres")("a Postgres that goes away and comes b
 
   it("starts while the database is down, waits with /ready false, then serves", async () => {
     await pg.stop();
-    const server = await startListening({ DATABASE_URL: pg.url });
+    const server = await startServer({ DATABASE_URL: pg.url }, 90_000, "listening");
     try {
       expect((await fetch(`${server.base}/health`)).status).toBe(200);
       const ready = await fetch(`${server.base}/ready`);
@@ -112,15 +73,15 @@ describe.runIf(testDriver === "postgres")("a Postgres that goes away and comes b
         2_000,
       );
       expect(recovery).toBeLessThan(2_000);
-      expect(server.child.exitCode).toBeNull();
+      expect(server.process.exitCode).toBeNull();
     } finally {
-      server.child.kill("SIGTERM");
+      server.process.kill("SIGTERM");
       expect(await server.exited).toBe(0);
     }
   }, 180_000);
 
   it("finishes a request in flight on SIGTERM, refuses new ones, and exits 0", async () => {
-    const server = await startListening({ DATABASE_URL: pg.url });
+    const server = await startServer({ DATABASE_URL: pg.url }, 90_000, "listening");
     const holder = postgres(pg.url, { max: 1, onnotice: () => {} });
     try {
       await until(async () => (await fetch(`${server.base}/ready`)).status === 200, 30_000);
@@ -132,14 +93,14 @@ describe.runIf(testDriver === "postgres")("a Postgres that goes away and comes b
       await new Promise((done) => setTimeout(done, 300));
       const inFlight = ask(server.base);
       await new Promise((done) => setTimeout(done, 300));
-      server.child.kill("SIGTERM");
+      server.process.kill("SIGTERM");
       await held;
       expect((await inFlight).body).toEqual({ data: { comparisons: { totalCount: 0 } } });
       expect(await server.exited).toBe(0);
       await expect(fetch(`${server.base}/health`)).rejects.toThrow();
     } finally {
       await holder.end();
-      if (server.child.exitCode === null) server.child.kill("SIGKILL");
+      if (server.process.exitCode === null) server.process.kill("SIGKILL");
     }
   }, 120_000);
 
