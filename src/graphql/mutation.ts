@@ -9,14 +9,13 @@ import type { Context } from "./context.ts";
  * on one that is not refused. Each mutation sets `errors: {}`: builder.ts turns the editing
  * errors into members of its `<Name>Result` union.
  */
-builder.mutationType({
-  description:
-    "Writes. Each runs in one transaction: it happens whole or not at all. All but `submitFeedback` need `Authorization: Bearer <token>` with the editor scope.",
-  authScopes: { editor: true },
-});
-
 /** Mutations a client may call without a token; each sets `skipTypeScopes`. */
 export const PUBLIC_MUTATIONS = ["submitFeedback"] as const;
+
+builder.mutationType({
+  description: `Writes. Each runs in one transaction: it happens whole or not at all. All but ${PUBLIC_MUTATIONS.map((name) => `\`${name}\``).join(", ")} need \`Authorization: Bearer <token>\` with the editor scope.`,
+  authScopes: { editor: true },
+});
 
 /** The writer's name for the change log; the mutation's scopes have already checked the token. */
 export async function actorOf(ctx: Context): Promise<string> {
