@@ -48,7 +48,6 @@ export interface LimitResult {
   error?: string;
 }
 
-const DATABASE = "pickgraph_bench_limits_10k";
 const PAGES = 10_000;
 
 function costOf(query: string, variables: Record<string, unknown>): number {
@@ -300,13 +299,17 @@ async function findSlugs(url: string): Promise<Slugs> {
   }
 }
 
-async function ensureDatabase(adminUrl: string, fresh: boolean): Promise<string> {
+async function ensureDatabase(
+  adminUrl: string,
+  fresh: boolean,
+  name: string,
+): Promise<string> {
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   const url = new URL(adminUrl);
-  url.pathname = `/${DATABASE}`;
+  url.pathname = `/${name}`;
   try {
-    if (fresh) await admin.unsafe(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-    const exists = await admin`SELECT 1 FROM pg_database WHERE datname = ${DATABASE}`;
+    if (fresh) await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    const exists = await admin`SELECT 1 FROM pg_database WHERE datname = ${name}`;
     if (exists.length > 0) {
       const database = await openDatabase({ driver: "postgres", url: url.toString() });
       try {
@@ -318,10 +321,10 @@ async function ensureDatabase(adminUrl: string, fresh: boolean): Promise<string>
       } finally {
         await database.close();
       }
-      await admin.unsafe(`DROP DATABASE ${DATABASE} WITH (FORCE)`);
+      await admin.unsafe(`DROP DATABASE ${name} WITH (FORCE)`);
     }
-    console.error(`building ${DATABASE}: seeds and ${PAGES} generated pages (a few minutes)`);
-    await admin.unsafe(`CREATE DATABASE ${DATABASE}`);
+    console.error(`building ${name}: seeds and ${PAGES} generated pages (a few minutes)`);
+    await admin.unsafe(`CREATE DATABASE ${name}`);
     const database = await openDatabase(
       { driver: "postgres", url: url.toString() },
       { statementTimeoutMs: 600_000 },
@@ -384,9 +387,10 @@ export async function benchLimits(options: {
   rounds: number;
   fresh: boolean;
   adminUrl: string;
+  database: string;
   env?: Record<string, string>;
 }): Promise<{ results: LimitResult[]; failed: string[]; maxCost: number }> {
-  const url = await ensureDatabase(options.adminUrl, options.fresh);
+  const url = await ensureDatabase(options.adminUrl, options.fresh, options.database);
   const slugs = await findSlugs(url);
   const server = await startServer({ DATABASE_URL: url, ...options.env });
   try {
@@ -482,9 +486,11 @@ export function limitsOptions(args: string[]) {
       rounds: { type: "string", default: "3" },
       fresh: { type: "boolean", default: false },
       postgres: { type: "string", default: "postgres://postgres@127.0.0.1:5432/postgres" },
+      database: { type: "string", default: "pickgraph_bench_limits_10k" },
     },
   });
   return {
+    database: values.database as string,
     boundMs: Number(values["bound-ms"]),
     rounds: Number(values.rounds),
     fresh: values.fresh as boolean,
