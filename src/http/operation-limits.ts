@@ -1,13 +1,16 @@
 import { createComplexityRule } from "@pothos/plugin-complexity";
 import {
+  type DocumentNode,
   type FieldNode,
   GraphQLError,
+  type GraphQLSchema,
   getArgumentValues,
   getVariableValues,
   Kind,
   NoSchemaIntrospectionCustomRule,
   type OperationDefinitionNode,
   parse,
+  type ValidationContext,
   type ValidationRule,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
@@ -51,6 +54,59 @@ function countDirectivesAndAliases(operation: OperationDefinitionNode, fragments
   return { aliases, directives };
 }
 
+/** The operation the request runs: the named one, or the only one; undefined when unclear. */
+function chosenOperation(
+  document: DocumentNode,
+  operationName: string | undefined,
+): OperationDefinitionNode | undefined {
+  const operations = document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
+  if (operationName === undefined) return operations.length === 1 ? operations[0] : undefined;
+  return operations.find((o) => o.name?.value === operationName);
+}
+
+/** Longest message kept from graphql's variable errors, which print the whole value given. */
+const MAX_VARIABLE_MESSAGE = 300;
+
+/**
+ * The request's variables checked against the operation that runs, stopping at the first
+ * problem. graphql's own checks print the whole invalid value into every error, and
+ * plugin-complexity collects every error: 100,000 unknown keys in one input object made that
+ * 100,000 prints of a 100,000-key object (minutes of CPU). Here one print at most, the message
+ * cut, and the request refused before the cost rule or execution coerce the variables again.
+ */
+function variablesProblem(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): GraphQLError | null {
+  const { errors } = getVariableValues(schema, operation.variableDefinitions ?? [], variables, {
+    maxErrors: 1,
+  });
+  const first = errors?.[0];
+  if (!first) return null;
+  const message =
+    first.message.length > MAX_VARIABLE_MESSAGE
+      ? `${first.message.slice(0, MAX_VARIABLE_MESSAGE)}… (cut)`
+      : first.message;
+  return new GraphQLError(message, {
+    nodes: first.nodes,
+    extensions: { code: "BAD_USER_INPUT" },
+  });
+}
+
+/** Reports the variables' first problem; see variablesProblem. */
+function variablesRule(
+  problemOf: (validation: ValidationContext) => GraphQLError | null,
+): ValidationRule {
+  return (validation) => {
+    const problem = problemOf(validation);
+    if (problem) validation.reportError(problem);
+    return {};
+  };
+}
+
 /**
  * Depth, aliases, directives and cost of the operation the request runs, with its variables:
  * `first: $n` costs what $n says. Counted over the operation and every fragment of the document.
@@ -60,6 +116,7 @@ function shapeRule(
   variables: Record<string, unknown>,
   operationName: string | undefined,
   context: object,
+  problemOf: (validation: ValidationContext) => GraphQLError | null,
 ): ValidationRule[] {
   const shape: ValidationRule = (validation) => {
     const document = validation.getDocument();
@@ -123,7 +180,7 @@ function shapeRule(
       }
     },
   });
-  return [shape, ignoringUncountable(cost)];
+  return [shape, ignoringUncountable(cost, problemOf)];
 }
 
 /**
@@ -132,8 +189,14 @@ function shapeRule(
  * field reports with its proper code when the operation runs; the cost is then not counted
  * here rather than reported as a second, vaguer error.
  */
-function ignoringUncountable(rule: ValidationRule): ValidationRule {
+function ignoringUncountable(
+  rule: ValidationRule,
+  problemOf: (validation: ValidationContext) => GraphQLError | null,
+): ValidationRule {
   return (validation) => {
+    // Variables that do not fit the operation are refused by variablesRule; the cost rule would
+    // coerce them again, collecting every error.
+    if (problemOf(validation)) return {};
     // Only the limit errors pass; the rule's reports about arguments it could not map do not.
     const onlyLimits = Object.create(validation, {
       reportError: {
@@ -179,17 +242,7 @@ function argumentRule(
   return (validation) => {
     // The variables of the operation that runs, coerced as execution will; fields of fragments
     // are checked with them too. Wrong variables are left to graphql, which reports them.
-    const operations = validation
-      .getDocument()
-      .definitions.filter(
-        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
-      );
-    const operation =
-      operationName === undefined
-        ? operations.length === 1
-          ? operations[0]
-          : undefined
-        : operations.find((o) => o.name?.value === operationName);
+    const operation = chosenOperation(validation.getDocument(), operationName);
     const coerced = operation
       ? getVariableValues(validation.getSchema(), operation.variableDefinitions ?? [], variables, {
           maxErrors: 1,
@@ -245,7 +298,8 @@ export function operationLimitsPlugin(limits: OperationLimits): Plugin {
         try {
           return parse(source, { ...options, maxTokens: limits.maxTokens });
         } catch (error) {
-          if (error instanceof GraphQLError && /more than \d+ tokens/.test(error.message)) {
+          // graphql 16 words it "contains more that N tokens".
+          if (error instanceof GraphQLError && / more th(?:an|at) \d+ tokens/.test(error.message)) {
             throw limitError(
               "QUERY_TOO_LONG",
               `The query has more than ${limits.maxTokens} tokens; at most ${limits.maxTokens} are allowed`,
@@ -264,10 +318,23 @@ export function operationLimitsPlugin(limits: OperationLimits): Plugin {
         params?.variables && typeof params.variables === "object"
           ? (params.variables as Record<string, unknown>)
           : {};
-      for (const rule of shapeRule(limits, variables, params?.operationName, context)) {
+      const operationName = params?.operationName ?? undefined;
+      // Once per request, shared by the rules.
+      let problem: GraphQLError | null | undefined;
+      const problemOf = (validation: ValidationContext) => {
+        if (problem === undefined) {
+          const operation = chosenOperation(validation.getDocument(), operationName);
+          problem = operation
+            ? variablesProblem(validation.getSchema(), operation, variables)
+            : null;
+        }
+        return problem;
+      };
+      addValidationRule(variablesRule(problemOf));
+      for (const rule of shapeRule(limits, variables, operationName, context, problemOf)) {
         addValidationRule(rule);
       }
-      addValidationRule(argumentRule(variables, params?.operationName ?? undefined));
+      addValidationRule(argumentRule(variables, operationName));
     },
   };
 }
