@@ -3,18 +3,25 @@ import {
   type DocumentNode,
   type FieldNode,
   GraphQLError,
+  type GraphQLInputType,
   type GraphQLSchema,
   getArgumentValues,
   getVariableValues,
+  isInputObjectType,
+  isInputType,
+  isListType,
+  isNonNullType,
   Kind,
   NoSchemaIntrospectionCustomRule,
   type OperationDefinitionNode,
   parse,
+  typeFromAST,
   type ValidationContext,
   type ValidationRule,
+  type VariableDefinitionNode,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { argumentProblem } from "../graphql/argument-checks.ts";
+import { argumentProblem, MAX_LIST_ARGUMENT } from "../graphql/argument-checks.ts";
 
 /** What one operation may ask for; every number is configurable (src/config.ts). */
 export interface OperationLimits {
@@ -81,6 +88,13 @@ function variablesProblem(
   operation: OperationDefinitionNode,
   variables: Record<string, unknown>,
 ): GraphQLError | null {
+  const oversized = oversizedVariable(schema, operation, variables);
+  if (oversized) {
+    return new GraphQLError(oversized.message, {
+      nodes: [oversized.node],
+      extensions: { code: "BAD_USER_INPUT", argument: oversized.variable },
+    });
+  }
   const { errors } = getVariableValues(schema, operation.variableDefinitions ?? [], variables, {
     maxErrors: 1,
   });
@@ -96,11 +110,81 @@ function variablesProblem(
   });
 }
 
-/** Reports the variables' first problem; see variablesProblem. */
+/**
+ * A variable value bigger than its type allows, found in one pass over the raw value before
+ * graphql coerces it (coercion prints the whole value into each error, and a 100,000-item list
+ * took a second to coerce before the argument check refused it): a list over MAX_LIST_ARGUMENT
+ * items, or an input object with more keys than its type has fields.
+ */
+function oversizedVariable(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): { variable: string; node: VariableDefinitionNode; message: string } | null {
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    const type = typeFromAST(schema, definition.type);
+    if (!type || !isInputType(type) || !Object.hasOwn(variables, name)) continue;
+    const problem = oversized(variables[name], type, `$${name}`);
+    if (problem) return { variable: name, node: definition, message: problem };
+  }
+  return null;
+}
+
+function oversized(value: unknown, type: GraphQLInputType, path: string): string | null {
+  const inner = isNonNullType(type) ? type.ofType : type;
+  if (value === null || typeof value !== "object") return null;
+  if (isListType(inner)) {
+    const items = Array.isArray(value) ? value : [value];
+    if (items.length > MAX_LIST_ARGUMENT) {
+      return `Variable ${path} holds ${items.length} items; at most ${MAX_LIST_ARGUMENT} are allowed`;
+    }
+    for (const [i, item] of items.entries()) {
+      const problem = oversized(item, inner.ofType, `${path}[${i}]`);
+      if (problem) return problem;
+    }
+    return null;
+  }
+  if (isInputObjectType(inner) && !Array.isArray(value)) {
+    const fields = inner.getFields();
+    const keys = Object.keys(value);
+    if (keys.length > Object.keys(fields).length) {
+      const unknown = keys.find((key) => !Object.hasOwn(fields, key)) ?? "";
+      return `Variable ${path} has ${keys.length} fields; ${inner.name} has ${Object.keys(fields).length} (no field "${unknown.slice(0, 100)}")`;
+    }
+    for (const key of keys) {
+      const field = fields[key];
+      if (!field) continue;
+      const problem = oversized(
+        (value as Record<string, unknown>)[key],
+        field.type,
+        `${path}.${key}`,
+      );
+      if (problem) return problem;
+    }
+  }
+  return null;
+}
+
+/**
+ * Reports the variables' first problem (see variablesProblem), and a subscription: the schema
+ * has none, and graphql finds that out only when executing (an answer without a code).
+ */
 function variablesRule(
+  operationName: string | undefined,
   problemOf: (validation: ValidationContext) => GraphQLError | null,
 ): ValidationRule {
   return (validation) => {
+    const operation = chosenOperation(validation.getDocument(), operationName);
+    if (operation?.operation === "subscription" && !validation.getSchema().getSubscriptionType()) {
+      validation.reportError(
+        new GraphQLError("Subscriptions are not supported: send a query or a mutation", {
+          nodes: [operation],
+          extensions: { code: "BAD_REQUEST", http: { status: 400 } },
+        }),
+      );
+      return {};
+    }
     const problem = problemOf(validation);
     if (problem) validation.reportError(problem);
     return {};
@@ -238,8 +322,10 @@ function ignoringUncountable(
 function argumentRule(
   variables: Record<string, unknown>,
   operationName: string | undefined,
+  problemOf: (validation: ValidationContext) => GraphQLError | null,
 ): ValidationRule {
   return (validation) => {
+    if (problemOf(validation)) return {}; // refused already, by variablesRule
     // The variables of the operation that runs, coerced as execution will; fields of fragments
     // are checked with them too. Wrong variables are left to graphql, which reports them.
     const operation = chosenOperation(validation.getDocument(), operationName);
@@ -330,11 +416,11 @@ export function operationLimitsPlugin(limits: OperationLimits): Plugin {
         }
         return problem;
       };
-      addValidationRule(variablesRule(problemOf));
+      addValidationRule(variablesRule(operationName, problemOf));
       for (const rule of shapeRule(limits, variables, operationName, context, problemOf)) {
         addValidationRule(rule);
       }
-      addValidationRule(argumentRule(variables, operationName));
+      addValidationRule(argumentRule(variables, operationName, problemOf));
     },
   };
 }
