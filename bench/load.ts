@@ -1,5 +1,5 @@
 /**
- * `npm run load [-- --seconds 60 --connections 10 --pages 0]`: mixed reads (deep walk, topic
+ * `npm run load [-- --seconds 60 --connections 10 --pages 0 --prefix pickgraph_load]`: mixed reads (deep walk, topic
  * page, neighbourhood, path, lists) against a real server on Postgres, on the seeds (plus
  * `--pages` generated pages). Prints throughput, p50/p99 per read and the server's RSS at start
  * and end; exits 1 on any error. Uses a database of its own on the local Postgres.
@@ -21,13 +21,15 @@ const { values } = parseArgs({
     connections: { type: "string", default: "10" },
     pages: { type: "string", default: "0" },
     postgres: { type: "string", default: "postgres://postgres@127.0.0.1:5432/postgres" },
+    // The database made (and dropped) for the run is <prefix>_<random>.
+    prefix: { type: "string", default: "pickgraph_load" },
   },
 });
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const extraPages = Number(values.pages);
 
-const name = `pickgraph_load_${randomBytes(4).toString("hex")}`;
+const name = `${values.prefix}_${randomBytes(4).toString("hex")}`;
 const admin = postgres(values.postgres as string, { max: 1, onnotice: () => {} });
 await admin.unsafe(`CREATE DATABASE ${name}`);
 const url = new URL(values.postgres as string);

@@ -28,7 +28,11 @@ import {
   operationLimitsPlugin,
   schemaExposurePlugin,
 } from "./http/operation-limits.ts";
-import { createPublicWriteGate, type PublicWriteLimits } from "./http/public-writes.ts";
+import {
+  createPublicWriteGate,
+  type PublicWriteLimits,
+  type PublicWriteStore,
+} from "./http/public-writes.ts";
 import { requestGuardPlugin } from "./http/request-guard.ts";
 import { MASKED_ORIGINAL, requestLogPlugin } from "./http/request-log.ts";
 import { type Logger, silentLogger } from "./logger.ts";
@@ -170,6 +174,11 @@ export interface AppOptions {
   explorerDir?: string;
   /** Issue 13: replicas, response cache, HTTP caching, persisted documents (all off when absent). */
   scaleOut?: ScaleOutOptions;
+  /**
+   * Where submitFeedback's rate-limit counters live (default: the `rate_limits` table of
+   * `database`, shared by every process on it; main.ts passes Redis when CACHE_URL is set).
+   */
+  publicWriteStore?: PublicWriteStore;
 }
 
 // --- issue 13 (scale-out) ---
@@ -221,9 +230,10 @@ export function createApp({
   settings = {},
   explorerDir,
   scaleOut,
+  publicWriteStore = { kind: "database", db: database.db },
 }: AppOptions): App {
   const http: HttpSettings = { ...httpSettings(loadConfig()), ...settings };
-  const admitFrom = createPublicWriteGate(http.publicWrites);
+  const admitFrom = createPublicWriteGate(http.publicWrites, publicWriteStore);
   return createYoga<Record<string, never>, Context>({
     schema,
     context: ({ request, ...serverContext }) =>

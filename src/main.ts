@@ -15,6 +15,7 @@ import { seedDatabase } from "./editing/seed.ts";
 import { loadDocumentManifest } from "./graphql/persisted-documents.ts";
 import { createRedisResponseStore } from "./graphql/redis-store.ts";
 import { generationOfDatabase, generationOfPrimary } from "./graphql/scale-out.ts";
+import { connectRateLimitRedis } from "./http/public-writes.ts";
 import { hasComparisons } from "./ingest/seed.ts";
 import { createLogger, type Logger } from "./logger.ts";
 
@@ -225,7 +226,18 @@ async function main(): Promise<void> {
 
   const { createApp } = await appModule;
   const scaleOut = await scaleOutOptions(config, database, logger);
-  const app = createApp({ database, logger, scaleOut: scaleOut.options });
+  // submitFeedback's rate limit: one budget per client across every process and machine on
+  // the same Redis, else on the same database (the rate_limits table).
+  const rateLimitRedis = config.CACHE_URL !== "" ? connectRateLimitRedis(config.CACHE_URL) : null;
+  rateLimitRedis?.on("error", () => {}); // the limiter falls back to counting in-process
+  const app = createApp({
+    database,
+    logger,
+    scaleOut: scaleOut.options,
+    publicWriteStore: rateLimitRedis
+      ? { kind: "redis", redis: rateLimitRedis }
+      : { kind: "database", db: database.db },
+  });
   const server = createServer((request, response) => {
     // Per-database readiness of the primary and each replica (issue 13).
     if (request.url === "/ready/databases" && scaleOut.router) {
@@ -255,6 +267,7 @@ async function main(): Promise<void> {
     let cutOff = false;
     const finish = () => {
       clearInterval(idle);
+      rateLimitRedis?.disconnect();
       Promise.all([scaleOut.close(), database.close()]).then(
         () => {
           logger.info("closed");

@@ -18,6 +18,24 @@
 -- are ordered by score descending, then slug in byte order, after the (after_score, after_slug)
 -- cursor when given, at most max_results. Every comparison within reach must be scored before
 -- the first can be named, so the search no longer stops early; its size is bounded by max_depth.
+--
+-- relatedComparisons scored from topic_comparison_entries (same results, about a third of the
+-- work on 10,000 generated pages; see bench/limits.ts).
+--
+-- The score and order are those of the traversal-functions-related-by-relevance migration. What
+-- changes is how the reached topics are scored, which on a small-world graph means nearly every
+-- comparison from one hop on:
+--
+-- * topic_comparison_entries already holds one row per (topic, comparison) tie, its relevance
+--   >= 100 when the topic is an option of the comparison and under 100 when it is only a tag
+--   (src/graph/page-edges.ts): m_B(t) and n(t) are read from that one table in one pass, where
+--   the old body joined options, option_tags and the topic_comparisons view (a UNION over both)
+--   and de-duplicated (comparison, topic) pairs itself.
+-- * 0.5 ^ d(t) is computed in float8 (exact for integer d, so every term is bit for bit the one
+--   the numeric power gave), not once per tie in numeric.
+-- * The scoring statement is planned for each origin with its reached set known (EXECUTE ...
+--   USING): with a generic plan Postgres guessed 10 reached topics and walked the indexes once
+--   per topic and candidate; with the real count it scans the entries once and hashes.
 CREATE OR REPLACE FUNCTION pickgraph_related_comparisons(
   comparison_ids integer[],
   max_depth integer,
@@ -74,50 +92,33 @@ BEGIN
       visited := visited || frontier;
       depths := depths || array_fill(level, ARRAY[cardinality(frontier)]);
     END LOOP;
-    RETURN QUERY
+    RETURN QUERY EXECUTE $q$
       WITH reached AS MATERIALIZED (
-        SELECT u.id, u.d FROM unnest(visited, depths) AS u(id, d)
+        SELECT u.id, u.d FROM unnest($1::int[], $2::int[]) AS u(id, d)
       ),
-      candidates AS MATERIALIZED (
-        SELECT o.comparison_id AS cid, min(p.d) AS distance
-        FROM options o JOIN reached p ON p.id = o.topic_id
-        WHERE o.comparison_id <> origin
-        GROUP BY o.comparison_id
-      ),
-      members AS (
-        SELECT c.cid, o.topic_id AS tid, 1.0::float8 AS m
-        FROM candidates c JOIN options o ON o.comparison_id = c.cid
-        UNION ALL
-        SELECT c.cid, g.topic_id, 0.5::float8
-        FROM candidates c JOIN options o ON o.comparison_id = c.cid
-        JOIN option_tags g ON g.option_id = o.id
-      ),
-      shared AS MATERIALIZED (
-        SELECT m.cid, m.tid, max(m.m) AS m, min(p.d) AS d
-        FROM members m JOIN reached p ON p.id = m.tid
-        GROUP BY m.cid, m.tid
-      ),
-      spread AS (
-        SELECT s.tid, count(*) AS n
-        FROM (SELECT DISTINCT shared.tid FROM shared) AS s
-        JOIN topic_comparisons tc ON tc.topic_id = s.tid
-        GROUP BY s.tid
+      ties AS (
+        SELECT e.comparison_id AS cid, e.relevance, p.d,
+          count(*) OVER (PARTITION BY e.topic_id) AS n
+        FROM topic_comparison_entries e JOIN reached p ON p.id = e.topic_id
       ),
       scored AS (
-        SELECT s.cid,
-          round(sum(s.m * power(0.5, s.d) / ln(1 + sp.n))::numeric, 6)::float8 AS score
-        FROM shared s JOIN spread sp ON sp.tid = s.tid
-        GROUP BY s.cid
+        SELECT t.cid,
+          round(sum(CASE WHEN t.relevance >= 100 THEN 1.0::float8 ELSE 0.5::float8 END
+            * power(0.5::float8, t.d) / ln(1 + t.n))::numeric, 6)::float8 AS score,
+          min(t.d) FILTER (WHERE t.relevance >= 100) AS distance
+        FROM ties t
+        WHERE t.cid <> $3
+        GROUP BY t.cid
       )
-      SELECT origin, c.id, c.slug, k.distance, sc.score
-      FROM candidates k
-      JOIN scored sc ON sc.cid = k.cid
-      JOIN comparisons c ON c.id = k.cid
-      WHERE after_score IS NULL
-         OR sc.score < after_score
-         OR (sc.score = after_score AND c.slug COLLATE "C" > after_slug COLLATE "C")
+      SELECT $3, c.id, c.slug, sc.distance, sc.score
+      FROM scored sc
+      JOIN comparisons c ON c.id = sc.cid
+      WHERE sc.distance IS NOT NULL AND ($4::float8 IS NULL
+         OR sc.score < $4
+         OR (sc.score = $4 AND c.slug COLLATE "C" > $5 COLLATE "C"))
       ORDER BY sc.score DESC, c.slug COLLATE "C"
-      LIMIT max_results;
+      LIMIT $6
+    $q$ USING visited, depths, origin, after_score, after_slug, max_results;
   END LOOP;
 END
 $$;

@@ -376,3 +376,15 @@ export const feedbackTable = pgTable(
     check("feedback_comment_length", sql`length(${t.comment}) <= ${n(TEXT_LIMITS.comment)}`),
   ],
 );
+
+/**
+ * Rate-limit counters of public writes (`submitFeedback`) when no Redis is configured: one row
+ * per key (kind and client address, or a duplicate's fingerprint), shared by every server
+ * process on the database. The columns are the ones rate-limiter-flexible's Drizzle store
+ * reads and writes (src/http/public-writes.ts); rows past `expire` are dead and swept by it.
+ */
+export const rateLimitsTable = pgTable("rate_limits", {
+  key: text("key").primaryKey(),
+  points: integer("points").notNull(),
+  expire: timestamp("expire", { withTimezone: true, mode: "date" }),
+});

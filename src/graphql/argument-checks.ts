@@ -31,7 +31,17 @@ export interface ArgumentProblem {
 // A UTF-16 half without its other half: not a character, and Postgres refuses to store it.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/**
+ * Longest string a read's argument may be: slugs are at most 200 characters (a check in the
+ * database), search text 200, ids and cursors far less. A megabyte slug otherwise went to the
+ * database as a key to look up.
+ */
+export const MAX_READ_TEXT = 1000;
+
 function textProblem(text: string): string | null {
+  if (text.length > MAX_READ_TEXT) {
+    return `must be at most ${MAX_READ_TEXT} characters (got ${text.length})`;
+  }
   if (text.includes("\u0000")) return "must not contain NUL characters (\\u0000)";
   if (LONE_SURROGATE.test(text)) {
     return "must be valid Unicode text (it holds a lone UTF-16 surrogate)";

@@ -1,17 +1,27 @@
 import { createComplexityRule } from "@pothos/plugin-complexity";
 import {
+  type DocumentNode,
   type FieldNode,
   GraphQLError,
+  type GraphQLInputType,
+  type GraphQLSchema,
   getArgumentValues,
   getVariableValues,
+  isInputObjectType,
+  isInputType,
+  isListType,
+  isNonNullType,
   Kind,
   NoSchemaIntrospectionCustomRule,
   type OperationDefinitionNode,
   parse,
+  typeFromAST,
+  type ValidationContext,
   type ValidationRule,
+  type VariableDefinitionNode,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { argumentProblem } from "../graphql/argument-checks.ts";
+import { argumentProblem, MAX_LIST_ARGUMENT } from "../graphql/argument-checks.ts";
 
 /** What one operation may ask for; every number is configurable (src/config.ts). */
 export interface OperationLimits {
@@ -51,6 +61,136 @@ function countDirectivesAndAliases(operation: OperationDefinitionNode, fragments
   return { aliases, directives };
 }
 
+/** The operation the request runs: the named one, or the only one; undefined when unclear. */
+function chosenOperation(
+  document: DocumentNode,
+  operationName: string | undefined,
+): OperationDefinitionNode | undefined {
+  const operations = document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
+  if (operationName === undefined) return operations.length === 1 ? operations[0] : undefined;
+  return operations.find((o) => o.name?.value === operationName);
+}
+
+/** Longest message kept from graphql's variable errors, which print the whole value given. */
+const MAX_VARIABLE_MESSAGE = 300;
+
+/**
+ * The request's variables checked against the operation that runs, stopping at the first
+ * problem. graphql's own checks print the whole invalid value into every error, and
+ * plugin-complexity collects every error: 100,000 unknown keys in one input object made that
+ * 100,000 prints of a 100,000-key object (minutes of CPU). Here one print at most, the message
+ * cut, and the request refused before the cost rule or execution coerce the variables again.
+ */
+function variablesProblem(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): GraphQLError | null {
+  const oversized = oversizedVariable(schema, operation, variables);
+  if (oversized) {
+    return new GraphQLError(oversized.message, {
+      nodes: [oversized.node],
+      extensions: { code: "BAD_USER_INPUT", argument: oversized.variable },
+    });
+  }
+  const { errors } = getVariableValues(schema, operation.variableDefinitions ?? [], variables, {
+    maxErrors: 1,
+  });
+  const first = errors?.[0];
+  if (!first) return null;
+  const message =
+    first.message.length > MAX_VARIABLE_MESSAGE
+      ? `${first.message.slice(0, MAX_VARIABLE_MESSAGE)}… (cut)`
+      : first.message;
+  return new GraphQLError(message, {
+    nodes: first.nodes,
+    extensions: { code: "BAD_USER_INPUT" },
+  });
+}
+
+/**
+ * A variable value bigger than its type allows, found in one pass over the raw value before
+ * graphql coerces it (coercion prints the whole value into each error, and a 100,000-item list
+ * took a second to coerce before the argument check refused it): a list over MAX_LIST_ARGUMENT
+ * items, or an input object with more keys than its type has fields.
+ */
+function oversizedVariable(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): { variable: string; node: VariableDefinitionNode; message: string } | null {
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    const type = typeFromAST(schema, definition.type);
+    if (!type || !isInputType(type) || !Object.hasOwn(variables, name)) continue;
+    const problem = oversized(variables[name], type, `$${name}`);
+    if (problem) return { variable: name, node: definition, message: problem };
+  }
+  return null;
+}
+
+function oversized(value: unknown, type: GraphQLInputType, path: string): string | null {
+  const inner = isNonNullType(type) ? type.ofType : type;
+  if (value === null || typeof value !== "object") return null;
+  if (isListType(inner)) {
+    const items = Array.isArray(value) ? value : [value];
+    if (items.length > MAX_LIST_ARGUMENT) {
+      return `Variable ${path} holds ${items.length} items; at most ${MAX_LIST_ARGUMENT} are allowed`;
+    }
+    for (const [i, item] of items.entries()) {
+      const problem = oversized(item, inner.ofType, `${path}[${i}]`);
+      if (problem) return problem;
+    }
+    return null;
+  }
+  if (isInputObjectType(inner) && !Array.isArray(value)) {
+    const fields = inner.getFields();
+    const keys = Object.keys(value);
+    if (keys.length > Object.keys(fields).length) {
+      const unknown = keys.find((key) => !Object.hasOwn(fields, key)) ?? "";
+      return `Variable ${path} has ${keys.length} fields; ${inner.name} has ${Object.keys(fields).length} (no field "${unknown.slice(0, 100)}")`;
+    }
+    for (const key of keys) {
+      const field = fields[key];
+      if (!field) continue;
+      const problem = oversized(
+        (value as Record<string, unknown>)[key],
+        field.type,
+        `${path}.${key}`,
+      );
+      if (problem) return problem;
+    }
+  }
+  return null;
+}
+
+/**
+ * Reports the variables' first problem (see variablesProblem), and a subscription: the schema
+ * has none, and graphql finds that out only when executing (an answer without a code).
+ */
+function variablesRule(
+  operationName: string | undefined,
+  problemOf: (validation: ValidationContext) => GraphQLError | null,
+): ValidationRule {
+  return (validation) => {
+    const operation = chosenOperation(validation.getDocument(), operationName);
+    if (operation?.operation === "subscription" && !validation.getSchema().getSubscriptionType()) {
+      validation.reportError(
+        new GraphQLError("Subscriptions are not supported: send a query or a mutation", {
+          nodes: [operation],
+          extensions: { code: "BAD_REQUEST", http: { status: 400 } },
+        }),
+      );
+      return {};
+    }
+    const problem = problemOf(validation);
+    if (problem) validation.reportError(problem);
+    return {};
+  };
+}
+
 /**
  * Depth, aliases, directives and cost of the operation the request runs, with its variables:
  * `first: $n` costs what $n says. Counted over the operation and every fragment of the document.
@@ -60,6 +200,7 @@ function shapeRule(
   variables: Record<string, unknown>,
   operationName: string | undefined,
   context: object,
+  problemOf: (validation: ValidationContext) => GraphQLError | null,
 ): ValidationRule[] {
   const shape: ValidationRule = (validation) => {
     const document = validation.getDocument();
@@ -123,7 +264,7 @@ function shapeRule(
       }
     },
   });
-  return [shape, ignoringUncountable(cost)];
+  return [shape, ignoringUncountable(cost, problemOf)];
 }
 
 /**
@@ -132,8 +273,14 @@ function shapeRule(
  * field reports with its proper code when the operation runs; the cost is then not counted
  * here rather than reported as a second, vaguer error.
  */
-function ignoringUncountable(rule: ValidationRule): ValidationRule {
+function ignoringUncountable(
+  rule: ValidationRule,
+  problemOf: (validation: ValidationContext) => GraphQLError | null,
+): ValidationRule {
   return (validation) => {
+    // Variables that do not fit the operation are refused by variablesRule; the cost rule would
+    // coerce them again, collecting every error.
+    if (problemOf(validation)) return {};
     // Only the limit errors pass; the rule's reports about arguments it could not map do not.
     const onlyLimits = Object.create(validation, {
       reportError: {
@@ -175,21 +322,13 @@ function ignoringUncountable(rule: ValidationRule): ValidationRule {
 function argumentRule(
   variables: Record<string, unknown>,
   operationName: string | undefined,
+  problemOf: (validation: ValidationContext) => GraphQLError | null,
 ): ValidationRule {
   return (validation) => {
+    if (problemOf(validation)) return {}; // refused already, by variablesRule
     // The variables of the operation that runs, coerced as execution will; fields of fragments
     // are checked with them too. Wrong variables are left to graphql, which reports them.
-    const operations = validation
-      .getDocument()
-      .definitions.filter(
-        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
-      );
-    const operation =
-      operationName === undefined
-        ? operations.length === 1
-          ? operations[0]
-          : undefined
-        : operations.find((o) => o.name?.value === operationName);
+    const operation = chosenOperation(validation.getDocument(), operationName);
     const coerced = operation
       ? getVariableValues(validation.getSchema(), operation.variableDefinitions ?? [], variables, {
           maxErrors: 1,
@@ -245,7 +384,8 @@ export function operationLimitsPlugin(limits: OperationLimits): Plugin {
         try {
           return parse(source, { ...options, maxTokens: limits.maxTokens });
         } catch (error) {
-          if (error instanceof GraphQLError && /more than \d+ tokens/.test(error.message)) {
+          // graphql 16 words it "contains more that N tokens".
+          if (error instanceof GraphQLError && / more th(?:an|at) \d+ tokens/.test(error.message)) {
             throw limitError(
               "QUERY_TOO_LONG",
               `The query has more than ${limits.maxTokens} tokens; at most ${limits.maxTokens} are allowed`,
@@ -264,10 +404,23 @@ export function operationLimitsPlugin(limits: OperationLimits): Plugin {
         params?.variables && typeof params.variables === "object"
           ? (params.variables as Record<string, unknown>)
           : {};
-      for (const rule of shapeRule(limits, variables, params?.operationName, context)) {
+      const operationName = params?.operationName ?? undefined;
+      // Once per request, shared by the rules.
+      let problem: GraphQLError | null | undefined;
+      const problemOf = (validation: ValidationContext) => {
+        if (problem === undefined) {
+          const operation = chosenOperation(validation.getDocument(), operationName);
+          problem = operation
+            ? variablesProblem(validation.getSchema(), operation, variables)
+            : null;
+        }
+        return problem;
+      };
+      addValidationRule(variablesRule(operationName, problemOf));
+      for (const rule of shapeRule(limits, variables, operationName, context, problemOf)) {
         addValidationRule(rule);
       }
-      addValidationRule(argumentRule(variables, params?.operationName ?? undefined));
+      addValidationRule(argumentRule(variables, operationName, problemOf));
     },
   };
 }

@@ -1,6 +1,15 @@
 import { createHash } from "node:crypto";
 import { GraphQLError } from "graphql";
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { Redis } from "ioredis";
+import {
+  type RateLimiterAbstract,
+  RateLimiterDrizzle,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from "rate-limiter-flexible";
+import type { Db } from "../db/client.ts";
+import { rateLimitsTable } from "../db/tables.ts";
 import type { AdmitPublicWrite } from "../graphql/context.ts";
 
 export interface PublicWriteLimits {
@@ -11,16 +20,67 @@ export interface PublicWriteLimits {
 }
 
 /**
- * Rate limits and de-duplicates public writes (submitFeedback) per client address, in this
- * process's memory: several server processes each count on their own, so behind N processes a
- * client gets up to N times the limit (a shared store such as Redis would fix that).
+ * Where the counters live. Every process that shares the store shares one budget per client:
+ * Redis (CACHE_URL) across machines, or the `rate_limits` table of the database the servers
+ * share; `memory` counts in this process only (tests, tools).
  */
-export function createPublicWriteGate(limits: PublicWriteLimits) {
-  const rate = new RateLimiterMemory({ points: limits.perMinute, duration: 60 });
+export type PublicWriteStore =
+  | { kind: "redis"; redis: Redis }
+  | { kind: "database"; db: Db }
+  | { kind: "memory" };
+
+/** The Redis client the counters use when CACHE_URL is set; the caller closes it. */
+export function connectRateLimitRedis(url: string): Redis {
+  // Without an offline queue a Redis that is away fails a call at once, and the in-process
+  // insurance limiter counts instead (see limiter below).
+  return new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 1_000,
+  });
+}
+
+/**
+ * One limiter on the store, with an in-process limiter as insurance: when Redis or the database
+ * cannot be reached the process goes on limiting on its own rather than letting every write
+ * through or failing it.
+ */
+function limiter(
+  store: PublicWriteStore,
+  keyPrefix: string,
+  points: number,
+  duration: number,
+): RateLimiterAbstract {
+  const options = { keyPrefix, points, duration };
+  const insuranceLimiter = new RateLimiterMemory(options);
+  if (store.kind === "redis") {
+    return new RateLimiterRedis({
+      ...options,
+      storeClient: store.redis,
+      rejectIfRedisNotReady: true,
+      insuranceLimiter,
+    });
+  }
+  if (store.kind === "database") {
+    return new RateLimiterDrizzle({
+      ...options,
+      storeClient: store.db,
+      schema: rateLimitsTable,
+      insuranceLimiter,
+    });
+  }
+  return insuranceLimiter;
+}
+
+/**
+ * Rate limits and de-duplicates public writes (submitFeedback) per client address. The counters
+ * are in `store`, so N server processes (WORKERS, or several machines) on one store give a
+ * client one budget, not N.
+ */
+export function createPublicWriteGate(limits: PublicWriteLimits, store: PublicWriteStore) {
+  const rate = limiter(store, "pickgraph:writes", limits.perMinute, 60);
   const seen =
-    limits.dedupeSeconds > 0
-      ? new RateLimiterMemory({ points: 1, duration: limits.dedupeSeconds })
-      : null;
+    limits.dedupeSeconds > 0 ? limiter(store, "pickgraph:seen", 1, limits.dedupeSeconds) : null;
   return (clientAddress: string): AdmitPublicWrite =>
     async (kind, fingerprint) => {
       try {
@@ -43,9 +103,14 @@ export function createPublicWriteGate(limits: PublicWriteLimits) {
       const key = createHash("sha256")
         .update(`${kind}\n${clientAddress}\n${fingerprint}`)
         .digest("hex");
-      const count = await seen.get(key);
-      if (count !== null && count.consumedPoints >= 1) return "duplicate";
-      await seen.penalty(key, 1);
-      return "new";
+      // One atomic step on the store: the first of two identical writes, in whichever process,
+      // gets the point; the other is refused it and is the duplicate.
+      try {
+        await seen.consume(key);
+        return "new";
+      } catch (refusal) {
+        if (refusal instanceof RateLimiterRes) return "duplicate";
+        throw refusal;
+      }
     };
 }

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "../../bench/random.ts";
 import { createApp } from "../../src/app.ts";
 import { RELATION_KINDS } from "../../src/domain/rules.ts";
+import { syncComparisonEntries } from "../../src/graph/page-edges.ts";
 import {
   type Direction,
   MAX_BATCH,
@@ -160,6 +161,10 @@ async function loadComparisons(database: TestDatabase, comparisons: Comparison[]
       `);
     }
   }
+  // The entries every page write keeps (relatedComparisons scores from them); the edges stay
+  // the random graph's own.
+  const topics = new Set(comparisons.flatMap((c) => [...c.optionTopics, ...(c.tags ?? []).flat()]));
+  await syncComparisonEntries(database.db, [...topics]);
 }
 
 // --- The reference: breadth-first search written plainly. ---

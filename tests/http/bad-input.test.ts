@@ -149,7 +149,7 @@ describe("limits refuse before anything runs", () => {
     });
     expect(status).toBe(400);
     expect(codeOf(json)).toBe("BAD_USER_INPUT");
-    expect(json.errors[0].message).toMatch(/kinds holds 5000 items; at most 1000/);
+    expect(json.errors[0].message).toMatch(/\$k holds 5000 items; at most 1000/);
     const huge = await post({
       query: `query ($k: [RelationKind!]) { topic(slug: "scrum") { related(kinds: $k) { totalCount } } }`,
       variables: { k: Array.from({ length: 100_000 }, () => "RELATED_TO") },
@@ -280,6 +280,142 @@ describe("CORS", () => {
     });
     expect(trusted.headers.get("access-control-allow-origin")).toBe("https://trusted.example");
     expect(trusted.headers.get("access-control-allow-credentials")).toBe("true");
+  });
+});
+
+describe("beyond the listed inputs", () => {
+  /** Answered with `status` and `code` well within a second of server work. */
+  async function refused(body: unknown, status: number, code: string) {
+    const started = performance.now();
+    const answer = await post(body);
+    const ms = performance.now() - started;
+    expect(answer.status, answer.text.slice(0, 300)).toBe(status);
+    expect(codeOf(answer.json), answer.text.slice(0, 300)).toBe(code);
+    // Generous for a loaded machine; each of these took seconds to minutes before.
+    expect(ms).toBeLessThan(2000);
+    return answer;
+  }
+
+  it("refuses an input object with thousands of unknown keys at once, with a short message", async () => {
+    // graphql printed the whole object into one error per key (quadratic: minutes at 100,000
+    // keys); the body limit of this server allows 7,500.
+    const input = Object.fromEntries(Array.from({ length: 7500 }, (_, i) => [`k${i}`, i]));
+    const { json } = await refused(
+      {
+        query: `mutation ($i: SubmitFeedbackInput!) { submitFeedback(input: $i) { __typename } }`,
+        variables: { i: input },
+      },
+      400,
+      "BAD_USER_INPUT",
+    );
+    expect(json.errors).toHaveLength(1);
+    expect(json.errors[0].message).toMatch(/\$i has 7500 fields; SubmitFeedbackInput has \d+/);
+  });
+
+  it("answers variables of the wrong type with BAD_USER_INPUT, the value's print cut", async () => {
+    const { json } = await refused(
+      {
+        query: `query ($x: [String]) { topics(first: 1, search: $x) { totalCount } }`,
+        variables: { x: [Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, i]))] },
+      },
+      400,
+      "BAD_USER_INPUT",
+    );
+    expect(json.errors[0].message.length).toBeLessThan(400);
+    await refused(
+      {
+        query: `query ($n: Int) { topics(first: $n) { totalCount } }`,
+        variables: { n: "5" },
+      },
+      400,
+      "BAD_USER_INPUT",
+    );
+    // Deeply nested lists where a list of enums is expected.
+    const nested = JSON.parse(`${"[".repeat(2000)}"TOPIC"${"]".repeat(2000)}`);
+    await refused(
+      {
+        query: `query ($t: [SearchType!]) { search(query: "scrum", types: $t) { totalCount } }`,
+        variables: { t: nested },
+      },
+      400,
+      "BAD_USER_INPUT",
+    );
+  });
+
+  it("refuses more tokens than allowed with QUERY_TOO_LONG", async () => {
+    const { json } = await refused(
+      { query: `{ ${"a ".repeat(4100)}}` },
+      400,
+      "QUERY_TOO_LONG",
+    );
+    expect(json.errors[0].message).toMatch(/more than 4000 tokens/);
+  });
+
+  it("refuses fragment cycles and exponential fragment spreads before running them", async () => {
+    await refused(
+      { query: `query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }` },
+      400,
+      "GRAPHQL_VALIDATION_FAILED",
+    );
+    const doubling = Array.from(
+      { length: 200 },
+      (_, i) =>
+        `fragment F${i} on Query { topics(first: 1) { totalCount } ...F${i + 1} ...F${i + 1} }`,
+    ).join(" ");
+    await refused(
+      { query: `query { ...F0 } ${doubling} fragment F200 on Query { __typename }` },
+      400,
+      "QUERY_TOO_COMPLEX",
+    );
+  });
+
+  it("refuses deep introspection, subscriptions and unknown operation names with a code", async () => {
+    await refused(
+      {
+        query: `{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }`,
+      },
+      400,
+      "GRAPHQL_VALIDATION_FAILED",
+    );
+    await refused({ query: `subscription { __typename }` }, 400, "BAD_REQUEST");
+    await refused(
+      { query: `query A { __typename }`, operationName: "B" },
+      400,
+      "OPERATION_RESOLUTION_FAILURE",
+    );
+    const many = Array.from({ length: 500 }, (_, i) => `query Q${i} { __typename }`).join(" ");
+    await refused({ query: many }, 400, "OPERATION_RESOLUTION_FAILURE");
+    const named = await post({ query: many, operationName: "Q499" });
+    expect(named.json.data).toEqual({ __typename: "Query" });
+  });
+
+  it("refuses read arguments longer than any slug, search or id", async () => {
+    const { json } = await refused(
+      {
+        query: `query ($s: String!) { topic(slug: $s) { id } }`,
+        variables: { s: "a".repeat(50_000) },
+      },
+      400,
+      "BAD_USER_INPUT",
+    );
+    expect(json.errors[0].extensions.argument).toBe("slug");
+    expect(json.errors[0].message).toMatch(/at most 1000 characters/);
+  });
+
+  it("answers ids in any script as malformed, not as errors", async () => {
+    for (const id of [
+      "💩\u200b\ufeff",
+      Buffer.from("Topic:１２３").toString("base64"),
+      Buffer.from("Topic:1e309").toString("base64"),
+      Buffer.from("__proto__:1").toString("base64"),
+    ]) {
+      const { status, json } = await post({
+        query: `query ($i: ID!) { node(id: $i) { id } }`,
+        variables: { i: id },
+      });
+      expect(status).toBe(200);
+      expect(codeOf(json), id).toBe("BAD_USER_INPUT");
+    }
   });
 });
 
