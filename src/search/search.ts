@@ -31,8 +31,27 @@ export interface SearchOptions {
   highlights: boolean;
 }
 
-/** What separates the fields of a result in the highlighted text `pickgraph_search` returns. */
-const FIELD_SEPARATOR = "\u0001";
+/** What separates the words in the highlighted text `pickgraph_search` returns. */
+const WORD_SEPARATOR = "\u0001";
+
+/**
+ * The highlighted form of each distinct word of the page's fields (`pickgraph_search` runs
+ * ts_headline once over the distinct words, joined by WORD_SEPARATOR). A word whose highlighted
+ * form has no marker is left out: it stays as it is.
+ */
+function markedWords(words: string[] | null, marked: string | null): Map<string, string> {
+  const lexicon = new Map<string, string>();
+  if (words === null || marked === null) return lexicon;
+  const forms = marked.split(WORD_SEPARATOR);
+  if (forms.length !== words.length) {
+    throw new Error(`search highlights: ${words.length} words but ${forms.length} highlighted`);
+  }
+  for (const [index, word] of words.entries()) {
+    const form = forms[index] as string;
+    if (form !== word) lexicon.set(word, form);
+  }
+  return lexicon;
+}
 
 /**
  * A row as the query builder would return it (property names, timestamps as text), built in SQL
@@ -83,6 +102,8 @@ export async function search(
     score: number | null;
     node: TopicRow | ComparisonRow | null;
     fields: string[] | null;
+    bodies: string[] | null;
+    words: string[] | null;
     marked: string | null;
   }>(
     db,
@@ -92,7 +113,8 @@ export async function search(
           WHEN 'Topic' THEN (SELECT ${rowJson(topicsTable, "t")} FROM topics t WHERE t.id = s.hit_id)
           WHEN 'Comparison' THEN (SELECT ${rowJson(comparisonsTable, "c")} FROM comparisons c WHERE c.id = s.hit_id)
         END AS node,
-        s.hit_fields AS fields, s.hit_marked AS marked
+        s.hit_fields AS fields, s.hit_bodies AS bodies, s.hit_words AS words,
+        s.hit_marked AS marked
       FROM pickgraph_search(
         ${query.all}, ${query.any}, ${query.text}, ${query.slug},
         ${options.types.includes("Topic")}, ${options.types.includes("Comparison")},
@@ -104,11 +126,16 @@ export async function search(
   );
   const total = rows[0]?.total ?? 0;
   const hits: SearchHit[] = [];
+  const lexicon = markedWords(rows[0]?.words ?? null, rows[0]?.marked ?? null);
   for (const row of rows) {
     if (row.type === null || row.node === null || row.score === null) continue;
-    const texts = row.marked?.split(FIELD_SEPARATOR) ?? [];
+    const bodies = row.bodies ?? [];
     const fields = (row.fields ?? []).flatMap((field, index) => {
-      const highlight = highlightField(field, texts[index] ?? "", query);
+      const marked = (bodies[index] ?? "")
+        .split(" ")
+        .map((word) => lexicon.get(word) ?? word)
+        .join(" ");
+      const highlight = highlightField(field, marked, query);
       return highlight === null ? [] : [highlight];
     });
     hits.push({

@@ -32,6 +32,8 @@ CREATE OR REPLACE FUNCTION pickgraph_search(
   hit_score double precision,
   hit_slug text,
   hit_fields text[],
+  hit_bodies text[],
+  hit_words text[],
   hit_marked text
 )
 LANGUAGE plpgsql STABLE
@@ -43,7 +45,6 @@ DECLARE
   -- Every text starting with query_text sorts (byte-wise, as text_pattern_ops does) from
   -- query_text up to query_text followed by the highest code point.
   text_upper text := query_text || chr(1114111);
-  controls text := chr(1) || chr(2) || chr(3);
 BEGIN
   RETURN QUERY
   WITH exact AS (
@@ -70,6 +71,27 @@ BEGIN
      WHERE want_topics AND pickgraph_topic_search_vector(t.name, t.slug, t.summary) @@ tsq
      ORDER BY length(t.name), t.id LIMIT candidates)
   ),
+  -- The first comparisons (by id) whose document holds every word, in two steps that give the
+  -- same rows: words that most documents hold (prose, `teams production`) fill the list from
+  -- the first few hundred ids, where the GIN bitmap would hand over every one of thousands of
+  -- matches to be sorted; rarer words go to the bitmap, whose cost follows the matches.
+  comparison_probe AS MATERIALIZED (
+    SELECT x.comparison_id FROM (
+      SELECT s.comparison_id, s.document FROM comparison_search s
+      WHERE want_comparisons ORDER BY s.comparison_id LIMIT 4 * candidates
+    ) x
+    WHERE x.document @@ tsq
+    ORDER BY x.comparison_id LIMIT candidates
+  ),
+  comparison_documents AS (
+    SELECT cp.comparison_id FROM comparison_probe cp
+    WHERE (SELECT count(*) FROM comparison_probe) = candidates
+    UNION ALL
+    (SELECT s.comparison_id FROM comparison_search s
+     WHERE want_comparisons AND (SELECT count(*) FROM comparison_probe) < candidates
+       AND s.document @@ tsq
+     ORDER BY s.comparison_id + 0 LIMIT candidates)
+  ),
   comparison_hits AS (
     (SELECT c.id FROM comparisons c JOIN comparison_search s ON s.comparison_id = c.id
      WHERE want_comparisons
@@ -78,13 +100,14 @@ BEGIN
        AND ts_filter(s.document, '{a}') @@ tsq
      ORDER BY length(c.title), c.id LIMIT candidates)
     UNION
+    -- `+ 0`: never walk the primary key in order, filtering until 50 match (the generic plan's
+    -- choice, as it cannot know how common the words are): for words that few documents hold
+    -- that reads every document. The GIN bitmap's cost follows the matches instead.
     (SELECT s.comparison_id FROM comparison_search s
      WHERE want_comparisons AND ts_filter(s.document, '{a}') @@ tsq
-     ORDER BY s.comparison_id LIMIT candidates)
+     ORDER BY s.comparison_id + 0 LIMIT candidates)
     UNION
-    (SELECT s.comparison_id FROM comparison_search s
-     WHERE want_comparisons AND s.document @@ tsq
-     ORDER BY s.comparison_id LIMIT candidates)
+    SELECT cd.comparison_id FROM comparison_documents cd
   ),
   found AS (
     SELECT e.type, e.id FROM exact e
@@ -137,8 +160,8 @@ BEGIN
     ORDER BY sc.score DESC, sc.type DESC, sc.slug
     LIMIT page_limit OFFSET page_offset
   ),
-  -- The highlighted fields of the page's results, in reading order.
-  fields AS (
+  -- The fields of the page's results, in reading order, when highlights are asked for.
+  fields AS MATERIALIZED (
     SELECT p.type, p.id, f.ord, f.position, f.item, f.field, f.body
     FROM page p, LATERAL (
       SELECT 1 AS ord, 0 AS position, 0 AS item, 'name' AS field, t.name AS body
@@ -177,21 +200,37 @@ BEGIN
     ) f
     WHERE want_highlights
   ),
-  highlighted AS (
+  -- Every distinct space-separated word of those fields, highlighted once: ts_headline marks
+  -- each token that matches a query word on its own, and no token spans a space, so a field's
+  -- highlighted text is its words, each replaced by its highlighted form (src/search/search.ts).
+  -- Parsing the distinct words instead of every field is what keeps highlights cheap: twenty
+  -- comparisons hold some 9,000 words, a few hundred distinct ones.
+  lexicon AS MATERIALIZED (
+    -- Both aggregates read the same rows in the same order, so words and marked words align.
+    SELECT array_agg(d.word) AS words,
+           ts_headline('english', string_agg(d.word, chr(1)), anyq,
+             'HighlightAll=true, StartSel=' || chr(2) || ', StopSel=' || chr(3)) AS marked
+    FROM (
+      SELECT w.word COLLATE "C" AS word
+      FROM fields fl, string_to_table(fl.body, ' ') AS w(word)
+      GROUP BY 1
+    ) d
+    WHERE d.word <> '' AND strpos(d.word, chr(1)) = 0 AND strpos(d.word, chr(2)) = 0
+      AND strpos(d.word, chr(3)) = 0
+  ),
+  grouped AS (
     SELECT fl.type, fl.id,
            array_agg(fl.field ORDER BY fl.ord, fl.position, fl.item) AS names,
-           ts_headline('english',
-             string_agg(translate(fl.body, controls, '   '), chr(1)
-                        ORDER BY fl.ord, fl.position, fl.item),
-             anyq,
-             'HighlightAll=true, StartSel=' || chr(2) || ', StopSel=' || chr(3)) AS marked
-    FROM fields fl
-    GROUP BY fl.type, fl.id
+           array_agg(fl.body ORDER BY fl.ord, fl.position, fl.item) AS bodies
+    FROM fields fl GROUP BY fl.type, fl.id
   )
-  SELECT n.total, p.type, p.id, p.score::float8, p.slug, hl.names, hl.marked
+  SELECT n.total, p.type, p.id, p.score::float8, p.slug, g.names, g.bodies,
+         CASE WHEN p.id IS NOT NULL AND want_highlights THEN l.words END,
+         CASE WHEN p.id IS NOT NULL AND want_highlights THEN l.marked END
   FROM (SELECT count(*)::int AS total FROM scored) n
   LEFT JOIN page p ON true
-  LEFT JOIN highlighted hl ON hl.type = p.type AND hl.id = p.id
+  LEFT JOIN grouped g ON g.type = p.type AND g.id = p.id
+  LEFT JOIN lexicon l ON true
   ORDER BY p.score DESC, p.type DESC, p.slug;
 END
 $$;
