@@ -103,6 +103,7 @@ export async function search(
     node: TopicRow | ComparisonRow | null;
     fields: string[] | null;
     bodies: string[] | null;
+    matches: (boolean | null)[] | null;
     words: string[] | null;
     marked: string | null;
   }>(
@@ -113,7 +114,7 @@ export async function search(
           WHEN 'Topic' THEN (SELECT ${rowJson(topicsTable, "t")} FROM topics t WHERE t.id = s.hit_id)
           WHEN 'Comparison' THEN (SELECT ${rowJson(comparisonsTable, "c")} FROM comparisons c WHERE c.id = s.hit_id)
         END AS node,
-        s.hit_fields AS fields, s.hit_bodies AS bodies, s.hit_words AS words,
+        s.hit_fields AS fields, s.hit_bodies AS bodies, s.hit_matches AS matches, s.hit_words AS words,
         s.hit_marked AS marked
       FROM pickgraph_search(
         ${query.all}, ${query.any}, ${query.text}, ${query.slug},
@@ -131,6 +132,8 @@ export async function search(
     if (row.type === null || row.node === null || row.score === null) continue;
     const bodies = row.bodies ?? [];
     const fields = (row.fields ?? []).flatMap((field, index) => {
+      // False only for a field that holds a synonym phrase's words apart, never together.
+      if (row.matches?.[index] === false) return [];
       const marked = (bodies[index] ?? "")
         .split(" ")
         .map((word) => lexicon.get(word) ?? word)

@@ -33,6 +33,7 @@ CREATE OR REPLACE FUNCTION pickgraph_search(
   hit_slug text,
   hit_fields text[],
   hit_bodies text[],
+  hit_matches boolean[],
   hit_words text[],
   hit_marked text
 )
@@ -45,6 +46,9 @@ DECLARE
   -- Every text starting with query_text sorts (byte-wise, as text_pattern_ops does) from
   -- query_text up to query_text followed by the highest code point.
   text_upper text := query_text || chr(1114111);
+  -- A synonym phrase (`pm` -> product <-> manager): ts_headline marks each of its words wherever
+  -- it stands, but a field matches only where the words stand together.
+  phrases boolean := strpos(query_any, '<->') > 0;
 BEGIN
   RETURN QUERY
   WITH exact AS (
@@ -221,10 +225,13 @@ BEGIN
   grouped AS (
     SELECT fl.type, fl.id,
            array_agg(fl.field ORDER BY fl.ord, fl.position, fl.item) AS names,
-           array_agg(fl.body ORDER BY fl.ord, fl.position, fl.item) AS bodies
+           array_agg(fl.body ORDER BY fl.ord, fl.position, fl.item) AS bodies,
+           array_agg(CASE WHEN phrases AND fl.ord > 1
+                          THEN to_tsvector('english', fl.body) @@ anyq END
+                     ORDER BY fl.ord, fl.position, fl.item) AS matches
     FROM fields fl GROUP BY fl.type, fl.id
   )
-  SELECT n.total, p.type, p.id, p.score::float8, p.slug, g.names, g.bodies,
+  SELECT n.total, p.type, p.id, p.score::float8, p.slug, g.names, g.bodies, g.matches,
          CASE WHEN p.id IS NOT NULL AND want_highlights THEN l.words END,
          CASE WHEN p.id IS NOT NULL AND want_highlights THEN l.marked END
   FROM (SELECT count(*)::int AS total FROM scored) n
