@@ -117,7 +117,7 @@ export async function search(
         s.hit_fields AS fields, s.hit_bodies AS bodies, s.hit_matches AS matches, s.hit_words AS words,
         s.hit_marked AS marked
       FROM pickgraph_search(
-        ${query.all}, ${query.any}, ${query.text}, ${query.slug},
+        ${query.all}, ARRAY[${query.tiers[0]}, ${query.tiers[1]}, ${query.tiers[2]}]::text[], ${query.any}, ${query.text}, ${query.slug},
         ${options.types.includes("Topic")}, ${options.types.includes("Comparison")},
         ${SEARCH_CANDIDATES_PER_ARM}::int, ${options.limit}::int, ${options.offset}::int,
         ${options.highlights}

@@ -8,14 +8,16 @@
 -- through the GiST indexes.
 --
 -- What it ranks and how is described at `search` in src/search/search.ts. It returns the ranked
--- page: each row a result's type, id and score, the total number of ranked candidates on every
--- row (one row with a null type when nothing matched), and, when asked, the result's highlighted
--- fields: `fields` names them in order, `marked` is their texts joined by chr(1), run once
--- through ts_headline with matches wrapped in chr(2) and chr(3). One ts_headline over the joined
--- fields costs a fraction of one per field. Control characters 1 to 3 in the texts become spaces
--- there, so the separators and markers stay unambiguous.
+-- page: each row a result's type, id, score and slug, the total number of ranked candidates on
+-- every row (one row with a null type when nothing matched), and, when highlights are asked for,
+-- the result's fields (names and texts in reading order, JSON arrays: JavaScript parses JSON
+-- fastest) and, on every row, the page's lexicon: its distinct space-separated words, and the
+-- same words joined by chr(1) and run once through ts_headline with matches wrapped in chr(2)
+-- and chr(3). search.ts rebuilds each field's highlighted text from its words. hit_matches is
+-- null but for synonym phrases (see `phrases`).
 CREATE OR REPLACE FUNCTION pickgraph_search(
   query_all text,
+  query_tiers text[],
   query_any text,
   query_text text,
   query_slug text,
@@ -31,10 +33,10 @@ CREATE OR REPLACE FUNCTION pickgraph_search(
   hit_id integer,
   hit_score double precision,
   hit_slug text,
-  hit_fields text[],
-  hit_bodies text[],
-  hit_matches boolean[],
-  hit_words text[],
+  hit_fields json,
+  hit_bodies json,
+  hit_matches json,
+  hit_words json,
   hit_marked text
 )
 LANGUAGE plpgsql STABLE
@@ -42,6 +44,11 @@ SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   tsq tsquery := to_tsquery('english', query_all);
+  -- The same words restricted to the A, B and C parts of a document: `document @@ tsq_a` is
+  -- `ts_filter(document, '{a}') @@ tsq` without copying the document.
+  tsq_a tsquery := to_tsquery('english', query_tiers[1]);
+  tsq_b tsquery := to_tsquery('english', query_tiers[2]);
+  tsq_c tsquery := to_tsquery('english', query_tiers[3]);
   anyq tsquery := to_tsquery('english', query_any);
   -- Every text starting with query_text sorts (byte-wise, as text_pattern_ops does) from
   -- query_text up to query_text followed by the highest code point.
@@ -149,9 +156,9 @@ BEGIN
         8 * d.exact::int
       + 2 * (left(lower(d.label), length(query_text)) = query_text
              OR left(d.slug, length(query_slug)) = query_slug)::int
-      + CASE WHEN ts_filter(d.document, '{a}') @@ tsq THEN 4
-             WHEN ts_filter(d.document, '{b}') @@ tsq THEN 2
-             WHEN ts_filter(d.document, '{c}') @@ tsq THEN 1
+      + CASE WHEN d.document @@ tsq_a THEN 4
+             WHEN d.document @@ tsq_b THEN 2
+             WHEN d.document @@ tsq_c THEN 1
              ELSE 0 END
       + similarity(query_text, d.label)
       + 0.25 * ts_rank(d.document, tsq)
@@ -211,7 +218,7 @@ BEGIN
   -- comparisons hold some 9,000 words, a few hundred distinct ones.
   lexicon AS MATERIALIZED (
     -- Both aggregates read the same rows in the same order, so words and marked words align.
-    SELECT array_agg(d.word) AS words,
+    SELECT json_agg(d.word) AS words,
            ts_headline('english', string_agg(d.word, chr(1)), anyq,
              'HighlightAll=true, StartSel=' || chr(2) || ', StopSel=' || chr(3)) AS marked
     FROM (
@@ -224,9 +231,9 @@ BEGIN
   ),
   grouped AS (
     SELECT fl.type, fl.id,
-           array_agg(fl.field ORDER BY fl.ord, fl.position, fl.item) AS names,
-           array_agg(fl.body ORDER BY fl.ord, fl.position, fl.item) AS bodies,
-           array_agg(CASE WHEN phrases AND fl.ord > 1
+           json_agg(fl.field ORDER BY fl.ord, fl.position, fl.item) AS names,
+           json_agg(fl.body ORDER BY fl.ord, fl.position, fl.item) AS bodies,
+           json_agg(CASE WHEN phrases AND fl.ord > 1
                           THEN to_tsvector('english', fl.body) @@ anyq END
                      ORDER BY fl.ord, fl.position, fl.item) AS matches
     FROM fields fl GROUP BY fl.type, fl.id
