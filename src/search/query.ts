@@ -40,6 +40,8 @@ export interface SearchQuery {
   terms: string[];
   /** `to_tsquery('english', …)` text: every word (or a synonym of it) must occur; the last word may be a prefix. */
   all: string;
+  /** `all` with every word restricted to the A, B and C parts of a document (name, summary, prose). */
+  tiers: [string, string, string];
   /** `to_tsquery('english', …)` text: any word; used to pick what to highlight. */
   any: string;
   /** The text trigrams compare with names and titles: lower-cased, spaces collapsed. */
@@ -72,23 +74,31 @@ export function parseSearchQuery(input: string): SearchQuery | null {
     return null; // defensive: the slug rules keep every letter and digit, so this cannot happen
   }
   const terms = slug.split("-");
-  const alternatives = terms.map((term, index) => {
-    const last = index === terms.length - 1;
-    // The word being typed is a prefix (autocomplete); one letter would match half the corpus.
-    const own = last && term.length >= 2 ? `'${term}':*` : `'${term}'`;
-    const synonyms = (SEARCH_SYNONYMS[term] ?? []).map(
-      (phrase) =>
-        `(${phrase
-          .split(" ")
-          .map((word) => `'${word}'`)
-          .join(" <-> ")})`,
-    );
-    return synonyms.length === 0 ? own : `(${[own, ...synonyms].join(" | ")})`;
-  });
+  // `weight` restricts every word to one tier of the documents (`'kafka':A`), as ts_filter would.
+  const alternatives = (weight: string) =>
+    terms.map((term, index) => {
+      const last = index === terms.length - 1;
+      // The word being typed is a prefix (autocomplete); one letter would match half the corpus.
+      const own =
+        last && term.length >= 2 ? `'${term}':*${weight}` : `'${term}'${weight && `:${weight}`}`;
+      const synonyms = (SEARCH_SYNONYMS[term] ?? []).map(
+        (phrase) =>
+          `(${phrase
+            .split(" ")
+            .map((word) => `'${word}'${weight && `:${weight}`}`)
+            .join(" <-> ")})`,
+      );
+      return synonyms.length === 0 ? own : `(${[own, ...synonyms].join(" | ")})`;
+    });
   return {
     terms,
-    all: alternatives.join(" & "),
-    any: alternatives.join(" | "),
+    all: alternatives("").join(" & "),
+    tiers: [
+      alternatives("A").join(" & "),
+      alternatives("B").join(" & "),
+      alternatives("C").join(" & "),
+    ],
+    any: alternatives("").join(" | "),
     text,
     slug,
   };

@@ -27,14 +27,31 @@ export interface SearchOptions {
   types: readonly SearchResultType[];
   offset: number;
   limit: number;
-  /** Compute highlights (ts_headline per field of each hit on the page); off when nobody asks. */
+  /** Compute highlights (one ts_headline per result on the page); off when nobody asks. */
   highlights: boolean;
 }
 
-/** Both highlight markers are control characters no page text can hold (the reader refuses them). */
-const HIGHLIGHT_OPTIONS = sql.raw(
-  `'HighlightAll=true, StartSel=' || chr(2) || ', StopSel=' || chr(3)`,
-);
+/** What separates the words in the highlighted text `pickgraph_search` returns. */
+const WORD_SEPARATOR = "\u0001";
+
+/**
+ * The highlighted form of each distinct word of the page's fields (`pickgraph_search` runs
+ * ts_headline once over the distinct words, joined by WORD_SEPARATOR). A word whose highlighted
+ * form has no marker is left out: it stays as it is.
+ */
+function markedWords(words: string[] | null, marked: string | null): Map<string, string> {
+  const lexicon = new Map<string, string>();
+  if (words === null || marked === null) return lexicon;
+  const forms = marked.split(WORD_SEPARATOR);
+  if (forms.length !== words.length) {
+    throw new Error(`search highlights: ${words.length} words but ${forms.length} highlighted`);
+  }
+  for (const [index, word] of words.entries()) {
+    const form = forms[index] as string;
+    if (form !== word) lexicon.set(word, form);
+  }
+  return lexicon;
+}
 
 /**
  * A row as the query builder would return it (property names, timestamps as text), built in SQL
@@ -79,165 +96,48 @@ export async function search(
   query: SearchQuery,
   options: SearchOptions,
 ): Promise<SearchPage> {
-  const topics = options.types.includes("Topic");
-  const comparisons = options.types.includes("Comparison");
-  const highlights = options.highlights;
-  const N = sql.raw(String(SEARCH_CANDIDATES_PER_ARM));
-  const tsquery = sql`to_tsquery('english', ${query.all})`;
-  const prefix = `${query.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const rows = await selectRows<{
     total: number;
     type: SearchResultType | null;
     score: number | null;
     node: TopicRow | ComparisonRow | null;
-    highlights: [string, string][] | null;
+    fields: string[] | null;
+    bodies: string[] | null;
+    matches: (boolean | null)[] | null;
+    words: string[] | null;
+    marked: string | null;
   }>(
     db,
     sql`
-      WITH q AS (
-        SELECT to_tsquery('english', ${query.all}) AS tsq,
-               to_tsquery('english', ${query.any}) AS anyq,
-               ${query.text}::text AS text,
-               ${query.slug}::text AS slug
-      ),
-      -- The first pass: each arm reads one index, in an order that needs no scoring, and hands on
-      -- at most N ids. The query's values are written into each arm (not read from q) so that the
-      -- planner estimates every arm from the statistics.
-      exact AS (
-        SELECT 'Topic' AS type, t.id FROM topics t WHERE ${topics} AND t.slug = ${query.slug}
-        UNION SELECT 'Topic', a.topic_id FROM topic_aliases a
-        WHERE ${topics} AND a.slug = ${query.slug}
-        UNION SELECT 'Comparison', c.id FROM comparisons c
-        WHERE ${comparisons} AND c.slug = ${query.slug}
-      ),
-      topic_hits AS (
-        (SELECT t.id FROM topics t
-         WHERE ${topics} AND lower(t.name) LIKE ${prefix}
-           AND pickgraph_topic_search_vector(t.name, t.slug, t.summary) @@ ${tsquery}
-         ORDER BY length(t.name), t.id LIMIT ${N})
-        UNION
-        (SELECT t.id FROM topics t
-         WHERE ${topics}
-           AND ts_filter(pickgraph_topic_search_vector(t.name, t.slug, t.summary), '{a}') @@ ${tsquery}
-         ORDER BY length(t.name), t.id LIMIT ${N})
-        UNION
-        (SELECT t.id FROM topics t
-         WHERE ${topics} AND pickgraph_topic_search_vector(t.name, t.slug, t.summary) @@ ${tsquery}
-         ORDER BY length(t.name), t.id LIMIT ${N})
-      ),
-      comparison_hits AS (
-        (SELECT c.id FROM comparisons c JOIN comparison_search s ON s.comparison_id = c.id
-         WHERE ${comparisons} AND lower(c.title) LIKE ${prefix}
-           AND ts_filter(s.document, '{a}') @@ ${tsquery}
-         ORDER BY length(c.title), c.id LIMIT ${N})
-        UNION
-        (SELECT s.comparison_id FROM comparison_search s
-         WHERE ${comparisons} AND ts_filter(s.document, '{a}') @@ ${tsquery}
-         ORDER BY s.comparison_id LIMIT ${N})
-        UNION
-        (SELECT s.comparison_id FROM comparison_search s
-         WHERE ${comparisons} AND s.document @@ ${tsquery}
-         ORDER BY s.comparison_id LIMIT ${N})
-      ),
-      found AS (
-        SELECT type, id FROM exact
-        UNION SELECT 'Topic', id FROM topic_hits
-        UNION SELECT 'Comparison', id FROM comparison_hits
-      ),
-      -- Trigram candidates (typos) only when the words as typed match nothing: a "did you mean",
-      -- the names and titles closest by word similarity within pg_trgm's threshold.
-      hits AS (
-        SELECT type, id FROM found
-        UNION ALL
-        (SELECT 'Topic', t.id FROM topics t
-         WHERE ${topics} AND NOT EXISTS (SELECT 1 FROM found) AND ${query.text}::text <% t.name
-         ORDER BY ${query.text}::text <<-> t.name, t.id LIMIT ${N})
-        UNION ALL
-        (SELECT 'Comparison', c.id FROM comparisons c
-         WHERE ${comparisons} AND NOT EXISTS (SELECT 1 FROM found) AND ${query.text}::text <% c.title
-         ORDER BY ${query.text}::text <<-> c.title, c.id LIMIT ${N})
-      ),
-      documents AS (
-        SELECT 'Topic' AS type, t.id, t.slug, t.name AS label,
-               pickgraph_topic_search_vector(t.name, t.slug, t.summary) AS document,
-               t.slug = q.slug OR EXISTS (
-                 SELECT 1 FROM topic_aliases a WHERE a.topic_id = t.id AND a.slug = q.slug
-               ) AS exact
-        FROM hits h JOIN topics t ON t.id = h.id AND h.type = 'Topic', q
-        UNION ALL
-        SELECT 'Comparison', c.id, c.slug, c.title, s.document, c.slug = q.slug
-        FROM hits h
-        JOIN comparisons c ON c.id = h.id AND h.type = 'Comparison'
-        JOIN comparison_search s ON s.comparison_id = c.id, q
-      ),
-      scored AS (
-        SELECT d.type, d.id, d.slug, round((
-            8 * d.exact::int
-          + 2 * (left(lower(d.label), length(q.text)) = q.text
-                 OR left(d.slug, length(q.slug)) = q.slug)::int
-          + CASE WHEN ts_filter(d.document, '{a}') @@ q.tsq THEN 4
-                 WHEN ts_filter(d.document, '{b}') @@ q.tsq THEN 2
-                 WHEN ts_filter(d.document, '{c}') @@ q.tsq THEN 1
-                 ELSE 0 END
-          + similarity(q.text, d.label)
-          + 0.25 * ts_rank(d.document, q.tsq)
-          + CASE WHEN q.text <% d.label THEN word_similarity(q.text, d.label) ELSE 0 END
-          )::numeric, 6)::float8 AS score
-        FROM documents d, q
-      ),
-      page AS (
-        SELECT * FROM scored
-        ORDER BY score DESC, type DESC, slug
-        LIMIT ${options.limit} OFFSET ${options.offset}
-      )
-      SELECT n.total, p.type, p.score,
-        CASE p.type
-          WHEN 'Topic' THEN (SELECT ${rowJson(topicsTable, "t")} FROM topics t WHERE t.id = p.id)
-          ELSE (SELECT ${rowJson(comparisonsTable, "c")} FROM comparisons c WHERE c.id = p.id)
+      SELECT s.hit_total AS total, s.hit_type AS type, s.hit_score AS score,
+        CASE s.hit_type
+          WHEN 'Topic' THEN (SELECT ${rowJson(topicsTable, "t")} FROM topics t WHERE t.id = s.hit_id)
+          WHEN 'Comparison' THEN (SELECT ${rowJson(comparisonsTable, "c")} FROM comparisons c WHERE c.id = s.hit_id)
         END AS node,
-        CASE WHEN ${highlights} AND p.type = 'Topic' THEN (
-          SELECT json_agg(json_build_array(f.field, ts_headline('english', f.body, q.anyq, ${HIGHLIGHT_OPTIONS}))
-                          ORDER BY f.ord)
-          FROM topics t, q,
-            LATERAL (VALUES (1, 'name', t.name), (2, 'summary', t.summary)) AS f(ord, field, body)
-          WHERE t.id = p.id AND f.body IS NOT NULL
-            AND (f.field = 'name' OR to_tsvector('english', f.body) @@ q.anyq)
-        ) WHEN ${highlights} THEN (
-          SELECT json_agg(json_build_array(f.field, ts_headline('english', f.body, q.anyq, ${HIGHLIGHT_OPTIONS}))
-                          ORDER BY f.ord, f.position, f.item)
-          FROM q, (
-            SELECT 1 AS ord, 0 AS position, 0 AS item, 'title' AS field, c.title AS body
-            FROM comparisons c WHERE c.id = p.id
-            UNION ALL
-            SELECT 2, 0, 0, 'intro', c.intro FROM comparisons c WHERE c.id = p.id
-            UNION ALL
-            SELECT 3, o.position, 0, 'summary', o.summary FROM options o WHERE o.comparison_id = p.id
-            UNION ALL
-            SELECT 4, o.position, x.n::int, 'pros', x.body
-            FROM options o, unnest(o.pros) WITH ORDINALITY AS x(body, n) WHERE o.comparison_id = p.id
-            UNION ALL
-            SELECT 5, o.position, x.n::int, 'cons', x.body
-            FROM options o, unnest(o.cons) WITH ORDINALITY AS x(body, n) WHERE o.comparison_id = p.id
-            UNION ALL
-            SELECT 6, o.position, 0, 'verdict', o.use_if
-            FROM options o WHERE o.comparison_id = p.id AND o.use_if IS NOT NULL
-            UNION ALL
-            SELECT 7, 0, 0, 'verdict', c.pick_summary FROM comparisons c WHERE c.id = p.id
-            UNION ALL
-            SELECT 8, 0, 0, 'verdict', c.bottom_line FROM comparisons c WHERE c.id = p.id
-          ) f
-          WHERE f.field = 'title' OR to_tsvector('english', f.body) @@ q.anyq
-        ) END AS highlights
-      FROM (SELECT count(*)::int AS total FROM scored) n
-      LEFT JOIN page p ON true
-      ORDER BY p.score DESC, p.type DESC, p.slug
+        s.hit_fields AS fields, s.hit_bodies AS bodies, s.hit_matches AS matches, s.hit_words AS words,
+        s.hit_marked AS marked
+      FROM pickgraph_search(
+        ${query.all}, ARRAY[${query.tiers[0]}, ${query.tiers[1]}, ${query.tiers[2]}]::text[], ${query.any}, ${query.text}, ${query.slug},
+        ${options.types.includes("Topic")}, ${options.types.includes("Comparison")},
+        ${SEARCH_CANDIDATES_PER_ARM}::int, ${options.limit}::int, ${options.offset}::int,
+        ${options.highlights}
+      ) WITH ORDINALITY AS s
+      ORDER BY s.ordinality
     `,
   );
   const total = rows[0]?.total ?? 0;
   const hits: SearchHit[] = [];
+  const lexicon = markedWords(rows[0]?.words ?? null, rows[0]?.marked ?? null);
   for (const row of rows) {
     if (row.type === null || row.node === null || row.score === null) continue;
-    const fields = (row.highlights ?? []).flatMap(([field, marked]) => {
+    const bodies = row.bodies ?? [];
+    const fields = (row.fields ?? []).flatMap((field, index) => {
+      // False only for a field that holds a synonym phrase's words apart, never together.
+      if (row.matches?.[index] === false) return [];
+      const marked = (bodies[index] ?? "")
+        .split(" ")
+        .map((word) => lexicon.get(word) ?? word)
+        .join(" ");
       const highlight = highlightField(field, marked, query);
       return highlight === null ? [] : [highlight];
     });

@@ -383,7 +383,7 @@ async function renderTopic(slug: string): Promise<void> {
       edge.kind === "COMPARED_WITH"
         ? "compared with"
         : edge.direction === "IN"
-          ? "related from"
+          ? "linked from"
           : "related to",
     );
     entry.weight = Math.max(entry.weight, edge.weight);
@@ -461,21 +461,39 @@ async function renderTopic(slug: string): Promise<void> {
         related.size === 0
           ? h("p", { class: "muted" }, "No related topics.")
           : h(
-              "ul",
-              { class: "related-list" },
-              [...related.entries()].map(([relatedSlug, entry]) =>
-                h(
-                  "li",
-                  {},
-                  h("a", { class: "chip", href: `/topic/${relatedSlug}` }, entry.name),
+              "dl",
+              { class: "related-groups" },
+              // One group per kind of link, so a chip never reads as linked to its neighbour.
+              ["compared with", "related to", "linked from"]
+                .filter((kind) => [...related.values()].some((entry) => entry.kinds.has(kind)))
+                .flatMap((kind) => [
+                  h("dt", {}, kind.charAt(0).toUpperCase() + kind.slice(1)),
                   h(
-                    "span",
-                    { class: "muted small" },
-                    [...entry.kinds].join(", ") +
-                      (entry.weight > 1 ? ` · weight ${entry.weight}` : ""),
+                    "dd",
+                    {},
+                    h(
+                      "ul",
+                      { class: "related-list" },
+                      [...related.entries()]
+                        .filter(([, entry]) => entry.kinds.has(kind))
+                        .map(([relatedSlug, entry]) =>
+                          h(
+                            "li",
+                            {},
+                            h(
+                              "a",
+                              {
+                                class: "chip",
+                                href: `/topic/${relatedSlug}`,
+                                title: entry.weight > 1 ? `weight ${entry.weight}` : undefined,
+                              },
+                              entry.name,
+                            ),
+                          ),
+                        ),
+                    ),
                   ),
-                ),
-              ),
+                ]),
             ),
       ),
     ),

@@ -38,6 +38,62 @@ function highlighted(hit: SearchHit, fields: string[], fallback: string): (Node 
   );
 }
 
+const FIELD_LABELS: Record<string, string> = {
+  intro: "Intro",
+  summary: "Option",
+  pros: "Pro",
+  cons: "Con",
+  verdict: "Verdict",
+};
+
+/** Characters of context kept on each side of the first match in an excerpt. */
+const EXCERPT_CONTEXT = 40;
+
+/**
+ * Where a comparison matched when its title did not (a word only its pros or verdict hold): the
+ * first matching field's label and a few words around the match, so the reader sees why it is
+ * listed. Null when the title matched, or nothing else did.
+ */
+function matchedElsewhere(hit: SearchHit): (Node | string)[] | null {
+  const label = hit.highlights.find((c) => c.field === "name" || c.field === "title");
+  if (label?.fragments.some((f) => f.match)) return null;
+  const other = hit.highlights.find(
+    (c) => c.field !== "name" && c.field !== "title" && c.fragments.some((f) => f.match),
+  );
+  if (!other) return null;
+  const first = other.fragments.findIndex((f) => f.match);
+  const before = other.fragments
+    .slice(0, first)
+    .map((f) => f.text)
+    .join("");
+  const parts: (Node | string)[] = [`${FIELD_LABELS[other.field] ?? other.field}: `];
+  if (before.length > EXCERPT_CONTEXT) {
+    const cut = before.slice(-EXCERPT_CONTEXT);
+    parts.push(`…${cut.slice(cut.indexOf(" ") + 1)}`);
+  } else {
+    parts.push(before);
+  }
+  let room = EXCERPT_CONTEXT * 2;
+  for (const fragment of other.fragments.slice(first)) {
+    if (room <= 0) {
+      parts.push("…");
+      break;
+    }
+    if (fragment.match) {
+      parts.push(h("mark", {}, fragment.text));
+    } else if (fragment.text.length > room) {
+      const cut = fragment.text.slice(0, room);
+      const end = cut.lastIndexOf(" ");
+      parts.push(`${end > 0 ? cut.slice(0, end) : cut}…`);
+      break;
+    } else {
+      parts.push(fragment.text);
+    }
+    room -= fragment.text.length;
+  }
+  return parts;
+}
+
 export function createSearchBox(options: SearchBoxOptions): SearchBox {
   const listId = `${options.id}-list`;
   const statusId = `${options.id}-status`;
@@ -140,7 +196,7 @@ export function createSearchBox(options: SearchBoxOptions): SearchBox {
         const secondary =
           hit.node.__typename === "Topic"
             ? highlighted(hit, ["summary"], hit.node.summary ?? "")
-            : [hit.node.category];
+            : (matchedElsewhere(hit) ?? [hit.node.category]);
         return h(
           "li",
           {
