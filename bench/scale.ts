@@ -5,7 +5,8 @@
  * - throughput with 1 and with 2 server processes (WORKERS), cache off, alternating rounds.
  * Medians of the rounds and ratios measured in this one run.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { runScript, type Server, startServer } from "../tests/helpers/processes.ts";
 import { startReplicatedPostgres } from "../tests/scale/replication-cluster.ts";
@@ -23,9 +24,32 @@ interface Round {
   perSecond: number;
   p50: number;
   p99: number;
+  /** CPU time of the server's processes per request: what the machine's load cannot inflate much. */
+  cpuMs: number;
+  /** Share of answers the response cache gave. */
+  hits: number;
 }
 
-async function walk(server: Server, slug: string): Promise<number> {
+/** User + system CPU of a process and its children (the WORKERS), in ms (Linux /proc). */
+function processTreeCpuMs(pid: number): number {
+  const ticksOf = (stat: string) => {
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+  };
+  let ticks = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = ticksOf(readFileSync(`/proc/${entry}/stat`, "utf8"));
+      if (Number(entry) === pid || stat.ppid === pid) ticks += stat.ticks;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
+async function walk(server: Server, slug: string): Promise<{ ms: number; hit: boolean }> {
   const started = performance.now();
   const response = await fetch(server.url, {
     method: "POST",
@@ -34,20 +58,28 @@ async function walk(server: Server, slug: string): Promise<number> {
   });
   const body = (await response.json()) as { errors?: unknown; data?: { comparison: unknown } };
   if (body.errors || !body.data?.comparison) throw new Error(JSON.stringify(body).slice(0, 300));
-  return performance.now() - started;
+  return {
+    ms: performance.now() - started,
+    hit: response.headers.get("x-pickgraph-served-by") === "cache",
+  };
 }
 
 async function round(server: Server, slugs: string[], ms: number): Promise<Round> {
   const latencies: number[] = [];
+  let hits = 0;
+  const cpuBefore = processTreeCpuMs(server.process.pid as number);
   const deadline = performance.now() + ms;
   let next = 0;
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
       while (performance.now() < deadline) {
-        latencies.push(await walk(server, slugs[next++ % slugs.length] as string));
+        const answer = await walk(server, slugs[next++ % slugs.length] as string);
+        latencies.push(answer.ms);
+        if (answer.hit) hits++;
       }
     }),
   );
+  const cpuMs = processTreeCpuMs(server.process.pid as number) - cpuBefore;
   latencies.sort((a, b) => a - b);
   const at = (q: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
@@ -56,6 +88,8 @@ async function round(server: Server, slugs: string[], ms: number): Promise<Round
     perSecond: (latencies.length * 1000) / ms,
     p50: at(0.5),
     p99: at(0.99),
+    cpuMs: cpuMs / Math.max(1, latencies.length),
+    hits: hits / Math.max(1, latencies.length),
   };
 }
 
@@ -72,6 +106,8 @@ function summary(rounds: Round[]) {
     perSecond: median(rounds.map((r) => r.perSecond)),
     p50: median(rounds.map((r) => r.p50)),
     p99: median(rounds.map((r) => r.p99)),
+    cpuMs: median(rounds.map((r) => r.cpuMs)),
+    hits: median(rounds.map((r) => r.hits)),
   };
 }
 
@@ -122,6 +158,8 @@ export async function benchScale(log: (line: string) => void): Promise<string> {
     const slugs = (
       (await listed.json()) as { data: { comparisons: { nodes: { slug: string }[] } } }
     ).data.comparisons.nodes.map((n) => n.slug);
+    // Warm: every answer cached once before anything is measured.
+    for (const slug of slugs) await walk(warm as Server, slug);
     log(`deep walk over ${slugs.length} seed comparisons: cache cold vs warm…`);
     const cache = await alternate({ cold: cold as Server, warm: warm as Server }, slugs);
     log("throughput: 1 vs 2 server processes (cache off)…");
@@ -132,13 +170,14 @@ export async function benchScale(log: (line: string) => void): Promise<string> {
     const twoProcs = processes.two as ReturnType<typeof summary>;
     return [
       `${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${ROUND_MS / 1000} s, medians; reads on the replica`,
-      "                         req/s   p50 ms   p99 ms",
-      `deep walk, cache cold ${format(c.perSecond)} ${format(c.p50, 2)} ${format(c.p99, 2)}`,
-      `deep walk, cache warm ${format(w.perSecond)} ${format(w.p50, 2)} ${format(w.p99, 2)}`,
-      `  warm / cold: ${(w.perSecond / c.perSecond).toFixed(2)}x throughput, p99 ${format(w.p99, 2).trim()} ms (targets: >= 5x, < 5 ms)`,
-      `1 process (WORKERS=1)  ${format(one.perSecond)} ${format(one.p50, 2)} ${format(one.p99, 2)}`,
-      `2 processes (WORKERS=2)${format(twoProcs.perSecond)} ${format(twoProcs.p50, 2)} ${format(twoProcs.p99, 2)}`,
+      "                         req/s   p50 ms   p99 ms  server CPU ms/req",
+      `deep walk, cache cold ${format(c.perSecond)} ${format(c.p50, 2)} ${format(c.p99, 2)} ${format(c.cpuMs, 2)}`,
+      `deep walk, cache warm ${format(w.perSecond)} ${format(w.p50, 2)} ${format(w.p99, 2)} ${format(w.cpuMs, 2)}`,
+      `  warm / cold: ${(w.perSecond / c.perSecond).toFixed(2)}x throughput, ${(c.cpuMs / w.cpuMs).toFixed(1)}x less server CPU per request, ${(w.hits * 100).toFixed(0)}% hits, p99 ${format(w.p99, 2).trim()} ms (targets: >= 5x, < 5 ms)`,
+      `1 process (WORKERS=1)  ${format(one.perSecond)} ${format(one.p50, 2)} ${format(one.p99, 2)} ${format(one.cpuMs, 2)}`,
+      `2 processes (WORKERS=2)${format(twoProcs.perSecond)} ${format(twoProcs.p50, 2)} ${format(twoProcs.p99, 2)} ${format(twoProcs.cpuMs, 2)}`,
       `  2 / 1 processes: ${(twoProcs.perSecond / one.perSecond).toFixed(2)}x`,
+      `machine load (1-minute average) ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} cores`,
     ].join("\n");
   } finally {
     await Promise.allSettled(servers.map((s) => s.stop()));

@@ -14,6 +14,7 @@ import { createContext } from "./graphql/context.ts";
 import { type DocumentManifest, usePersistedDocuments } from "./graphql/persisted-documents.ts";
 import {
   type GenerationSource,
+  useCoherentWrites,
   useGenerationResponseCache,
   useHttpCaching,
   useReadRouting,
@@ -190,6 +191,8 @@ export interface ScaleOutOptions {
   /** `Cache-Control: max-age` for anonymous queries over GET (0: `no-store`). */
   httpMaxAgeSeconds?: number;
   persistedDocuments?: { manifest: DocumentManifest; only: boolean };
+  /** Mutations answer once every process's response cache has taken them in (Postgres). */
+  coherentWrites?: { primary: Database["db"]; leaseMs: number };
 }
 
 function scaleOutPlugins(options: ScaleOutOptions | undefined) {
@@ -203,6 +206,9 @@ function scaleOutPlugins(options: ScaleOutOptions | undefined) {
       ? [useGenerationResponseCache(options.responseCache)]
       : []),
     ...(options.router ? [useReadRouting(options.router)] : []),
+    ...(options.coherentWrites
+      ? [useCoherentWrites(options.coherentWrites.primary, options.coherentWrites.leaseMs)]
+      : []),
   ];
 }
 // --- end issue 13 ---

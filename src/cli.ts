@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseCommandLine, UsageError } from "./cli/arguments.ts";
 import { loadConfig } from "./config.ts";
+import { awaitCachesCoherent } from "./db/cache-coherence.ts";
 import { type Database, openDatabase } from "./db/client.ts";
 import { migrateDatabase } from "./db/migrate.ts";
 import { importPageTexts } from "./editing/comparisons.ts";
@@ -110,18 +111,20 @@ async function run(argv: string[]): Promise<void> {
       if (texts.length === 0 && descriptions.length === 0) {
         throw new UsageError(`no .txt pages or .topics files found in ${folders.join(", ")}`);
       }
-      await withDatabase(async (database) =>
-        reportImport(
-          // Logged like every write, as actor "cli", so Comparison.history tells the truth.
-          await importPageTexts(database.db, "cli", texts, {
-            maxPages: Number.POSITIVE_INFINITY,
-            onProgress: progress,
-            descriptions,
-            guardEdits: { force },
-          }),
-          database.location,
-        ),
-      );
+      await withDatabase(async (database) => {
+        // Logged like every write, as actor "cli", so Comparison.history tells the truth.
+        const result = await importPageTexts(database.db, "cli", texts, {
+          maxPages: Number.POSITIVE_INFINITY,
+          onProgress: progress,
+          descriptions,
+          guardEdits: { force },
+        });
+        // Reported only once every server's response cache has taken the import in (issue 13).
+        if (database.driver === "postgres") {
+          await awaitCachesCoherent(database.db, loadConfig().CACHE_LEASE_MS);
+        }
+        reportImport(result, database.location);
+      });
       return;
     }
     case "export": {

@@ -110,6 +110,11 @@ const envSchema = z.object({
     .string()
     .regex(/^(rediss?:\/\/.+)?$/, "a redis:// URL")
     .default(""),
+  /**
+   * Postgres: how long a process's acknowledgement of the data generation vouches for its
+   * response cache; a writer waits at most this long for every process to take its write in.
+   */
+  CACHE_LEASE_MS: z.coerce.number().int().min(200).max(60_000).default(2_000),
   /** `Cache-Control: max-age` (seconds) on anonymous queries over GET; 0 sends `no-store`. */
   HTTP_CACHE_MAX_AGE: z.coerce.number().int().min(0).max(86_400).default(5),
   /** Refuse documents that are not in schema/persisted-documents.json (production). */

@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import { availableParallelism } from "node:os";
 import type { ScaleOutOptions } from "./app.ts";
 import { type Config, loadConfig, redactUrl } from "./config.ts";
+import { GenerationFollower } from "./db/cache-coherence.ts";
 import { type Database, openDatabase } from "./db/client.ts";
 import {
   classifyDatabaseError,
@@ -14,7 +15,11 @@ import { ReadRouter } from "./db/replicas.ts";
 import { seedDatabase } from "./editing/seed.ts";
 import { loadDocumentManifest } from "./graphql/persisted-documents.ts";
 import { createRedisResponseStore } from "./graphql/redis-store.ts";
-import { generationOfDatabase, generationOfPrimary } from "./graphql/scale-out.ts";
+import {
+  generationOfDatabase,
+  generationOfFollower,
+  generationOfPrimary,
+} from "./graphql/scale-out.ts";
 import { connectRateLimitRedis } from "./http/public-writes.ts";
 import { hasComparisons } from "./ingest/seed.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -153,7 +158,13 @@ async function scaleOutOptions(
   config: Config,
   primary: Awaited<ReturnType<typeof openDatabase>>,
   logger: Logger,
-): Promise<{ options: ScaleOutOptions; router: ReadRouter | null; close(): Promise<void> }> {
+): Promise<{
+  options: ScaleOutOptions;
+  router: ReadRouter | null;
+  /** Follows the data generation once the database is migrated (Postgres). */
+  follower: GenerationFollower | null;
+  close(): Promise<void>;
+}> {
   let router: ReadRouter | null = null;
   const replicas: Awaited<ReturnType<typeof openDatabase>>[] = [];
   if (config.DATABASE_READ_URLS.length > 0 && primary.driver === "postgres") {
@@ -175,10 +186,22 @@ async function scaleOutOptions(
     logger.warn("DATABASE_READ_URLS ignored: replicas need DATABASE_URL to be Postgres");
   }
   const store = config.CACHE_URL !== "" ? createRedisResponseStore(config.CACHE_URL, logger) : null;
+  // Several processes share a Postgres: each follows the generation in memory (no database round
+  // trip on a cache hit), and every writer waits for all of them. The embedded database has one
+  // process, which reads the generation in-process.
+  const follower =
+    primary.driver === "postgres" && config.RESPONSE_CACHE_TTL_MS > 0
+      ? new GenerationFollower(primary, { leaseMs: config.CACHE_LEASE_MS, logger })
+      : null;
+  const fromPrimary = router ? generationOfPrimary(router) : generationOfDatabase(primary.db);
   const options: ScaleOutOptions = {
     ...(router ? { router } : {}),
+    // Also without a cache of its own: other processes may have one.
+    ...(primary.driver === "postgres"
+      ? { coherentWrites: { primary: primary.db, leaseMs: config.CACHE_LEASE_MS } }
+      : {}),
     responseCache: {
-      generation: router ? generationOfPrimary(router) : generationOfDatabase(primary.db),
+      generation: follower ? generationOfFollower(follower, fromPrimary) : fromPrimary,
       ttlMs: config.RESPONSE_CACHE_TTL_MS,
       ...(store ? { cache: store.cache } : {}),
     },
@@ -188,7 +211,9 @@ async function scaleOutOptions(
   return {
     options,
     router,
+    follower,
     close: async () => {
+      await follower?.close();
       await router?.close();
       await Promise.all(replicas.map((replica) => replica.close()));
       await store?.close();
@@ -268,16 +293,20 @@ async function main(): Promise<void> {
     const finish = () => {
       clearInterval(idle);
       rateLimitRedis?.disconnect();
-      Promise.all([scaleOut.close(), database.close()]).then(
-        () => {
-          logger.info("closed");
-          process.exit(cutOff ? 1 : 0);
-        },
-        (error: unknown) => {
-          logger.error({ err: error }, "closing the database failed");
-          process.exit(1);
-        },
-      );
+      // The scale-out parts first: the process leaves cache_processes over the primary's pool.
+      scaleOut
+        .close()
+        .then(() => database.close())
+        .then(
+          () => {
+            logger.info("closed");
+            process.exit(cutOff ? 1 : 0);
+          },
+          (error: unknown) => {
+            logger.error({ err: error }, "closing the database failed");
+            process.exit(1);
+          },
+        );
     };
     server.close(finish);
     // Keep-alive connections that fall idle after their last response are closed as they do.
@@ -294,6 +323,8 @@ async function main(): Promise<void> {
 
   await prepare(database, config, logger, stopping.signal);
   if (stopping.signal.aborted) return;
+  // Until it is in sync, each request reads the generation from the primary.
+  await scaleOut.follower?.start();
   logger.info({ port }, `pickgraph serves ${database.location}`);
   // Where to point a browser is printed whatever LOG_LEVEL says (scripts and tests wait for it).
   console.log(`GraphQL and GraphiQL: http://${host}:${port}/graphql`);

@@ -20,6 +20,15 @@ export interface Database {
   /** A printable description of where the data lives (no password). */
   readonly location: string;
   close(): Promise<void>;
+  /**
+   * Postgres only: LISTEN on `channel` over a connection of its own (issue 13). `onListen` runs
+   * each time the LISTEN is in place, also after a reconnection.
+   */
+  listen?(
+    channel: string,
+    onNotify: (payload: string) => void,
+    onListen?: () => void,
+  ): Promise<{ unlisten(): Promise<void> }>;
 }
 
 export interface OpenDatabaseOptions {
@@ -66,6 +75,10 @@ export async function openDatabase(
       driver: "postgres",
       location: redactUrl(target.url),
       close: () => client.end({ timeout: 5 }),
+      listen: async (channel, onNotify, onListen) => {
+        const listening = await client.listen(channel, onNotify, onListen);
+        return { unlisten: () => listening.unlisten() };
+      },
     };
   }
   let lock: DataFolderLock | null = null;

@@ -12,7 +12,9 @@ import type { Logger } from "../logger.ts";
 export function createRedisResponseStore(
   url: string,
   logger: Logger,
-): { cache: Cache; close(): Promise<void> } {
+  /** Prepended to every key: deployments (or tests) sharing one Redis keep apart. */
+  prefix = "pickgraph:response:",
+): { cache: Cache; ready(timeoutMs: number): Promise<boolean>; close(): Promise<void> } {
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -26,7 +28,6 @@ export function createRedisResponseStore(
   redis.on("ready", () => {
     warned = false;
   });
-  const prefix = "pickgraph:response:";
   return {
     cache: {
       async get(key) {
@@ -48,6 +49,17 @@ export function createRedisResponseStore(
       // Generations retire entries; nothing is keyed by entity.
       invalidate() {},
     },
+    /** Whether Redis is connected within `timeoutMs`; until it is, every lookup is a miss. */
+    ready: (timeoutMs) =>
+      redis.status === "ready"
+        ? Promise.resolve(true)
+        : new Promise((resolve) => {
+            const timer = setTimeout(() => resolve(false), timeoutMs);
+            redis.once("ready", () => {
+              clearTimeout(timer);
+              resolve(true);
+            });
+          }),
     close: async () => {
       redis.disconnect();
     },

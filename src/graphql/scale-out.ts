@@ -7,6 +7,7 @@ import {
 import { sql } from "drizzle-orm";
 import { type ExecutionResult, GraphQLError, getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import { awaitCachesCoherent, type GenerationFollower } from "../db/cache-coherence.ts";
 import { type Db, selectRows } from "../db/client.ts";
 import {
   formatLsn,
@@ -28,10 +29,29 @@ export const LSN_HEADER = "x-pickgraph-lsn";
 /** Which server answered a query: `primary`, `replica-<n>` or `cache`. */
 export const SERVED_BY_HEADER = "x-pickgraph-served-by";
 
-/** Where the current data generation is read: the primary, always (see the migration). */
+/** Where the current data generation comes from: memory kept in sync, or the primary. */
 export interface GenerationSource {
-  /** The committed generation, or null when it cannot be known now (then nothing is cached). */
-  generation(): Promise<bigint | null>;
+  /**
+   * A generation at least as new as every write already answered, or null when it cannot be
+   * known now (then nothing is cached). Synchronous when it comes from memory.
+   */
+  generation(): bigint | null | Promise<bigint | null>;
+}
+
+/**
+ * The generation in memory, followed through LISTEN/NOTIFY and acknowledged under a lease (see
+ * db/cache-coherence.ts): a cache hit asks no database. While the process cannot vouch for it
+ * (lease ended: primary unreachable, notifications lost), each request reads it from `fallback`.
+ */
+export function generationOfFollower(
+  follower: GenerationFollower,
+  fallback: GenerationSource,
+): GenerationSource {
+  return {
+    generation() {
+      return follower.current() ?? fallback.generation();
+    },
+  };
 }
 
 export function generationOfDatabase(db: Db): GenerationSource {
@@ -199,9 +219,10 @@ export function useGenerationResponseCache(options: ResponseCacheOptions): Plugi
     async get(key) {
       const match = KEY.exec(key);
       if (!match) return undefined;
-      const current = await options.generation.generation();
-      if (current === null || current !== BigInt(match[1] as string)) return undefined;
-      return store.get(key);
+      const current = options.generation.generation();
+      const serve = (now: bigint | null) =>
+        now === null || now !== BigInt(match[1] as string) ? undefined : store.get(key);
+      return current instanceof Promise ? current.then(serve) : serve(current);
     },
     set: (key, value, entities, ttl) => store.set(key, value, entities, ttl),
     invalidate: (entities) => store.invalidate(entities),
@@ -212,10 +233,7 @@ export function useGenerationResponseCache(options: ResponseCacheOptions): Plugi
     invalidateViaMutation: false,
     session: () => null,
     enabled: (request) => !request.headers.has("authorization") && !uncached.has(request),
-    async buildResponseCacheKey({ documentString, variableValues, operationName, request }) {
-      const generation = await options.generation.generation();
-      facts(request).generation = generation;
-      if (generation === null) uncached.add(request);
+    buildResponseCacheKey({ documentString, variableValues, operationName, request }) {
       const digest = createHash("sha256")
         .update(documentString)
         .update("\u0000")
@@ -223,9 +241,39 @@ export function useGenerationResponseCache(options: ResponseCacheOptions): Plugi
         .update("\u0000")
         .update(stableJson(variableValues ?? {}))
         .digest("hex");
-      return `g${generation ?? 0}-${digest}`;
+      const keyOn = (generation: bigint | null) => {
+        facts(request).generation = generation;
+        if (generation === null) uncached.add(request);
+        return `g${generation ?? 0}-${digest}`;
+      };
+      const generation = options.generation.generation();
+      // From memory the key is built synchronously: a hit costs no await and no database.
+      return (generation instanceof Promise ? generation.then(keyOn) : keyOn(generation)) as never;
     },
   }) as Plugin;
+}
+
+/**
+ * A mutation answers only once every server process has taken its write in (or can no longer
+ * serve from its cache): see `awaitCachesCoherent`. A mutation refused because the primary is
+ * away wrote nothing and answers at once.
+ */
+export function useCoherentWrites(primary: Db, leaseMs: number): Plugin {
+  return {
+    onExecute({ args }) {
+      const operation = getOperationAST(args.document, args.operationName);
+      if (operation?.operation !== "mutation") return;
+      return {
+        async onExecuteDone({ result }) {
+          const errors = (result as ExecutionResult).errors ?? [];
+          const refused = errors.some(
+            (error) => error.extensions?.code === "PRIMARY_UNAVAILABLE" || isConnectionError(error),
+          );
+          if (!refused) await awaitCachesCoherent(primary, leaseMs);
+        },
+      };
+    },
+  };
 }
 
 function stableJson(value: unknown): string {

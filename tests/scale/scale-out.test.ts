@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runScript, type Server, startServer } from "../helpers/processes.ts";
 import { type ReplicatedPostgres, startReplicatedPostgres } from "./replication-cluster.ts";
@@ -68,8 +69,34 @@ describe.skipIf(!RUN_SCALE_TESTS)("scale-out on a real primary and replica", () 
   let token = "";
   const servers = (): [Server, Server] => [clustered as Server, single as Server];
 
+  let migrateRun: Awaited<ReturnType<typeof runScript>> | undefined;
+
   beforeAll(async () => {
     cluster = await startReplicatedPostgres();
+    const env = {
+      DATABASE_URL: cluster.primaryUrl,
+      DATABASE_READ_URLS: cluster.replicaUrl,
+      REPLICA_MAX_LAG_MS: "2000",
+      DATABASE_POOL_SIZE: "4",
+      LOG_LEVEL: "info", // the server announces its URL at info level
+    };
+    // All at once on the empty primary: a WORKERS=2 server, one more server, and `migrate`.
+    // Each is kept as soon as it is up, so afterAll stops whatever started.
+    const started = await Promise.allSettled([
+      startServer({ ...env, WORKERS: "2" }, 240_000).then((server) => {
+        clustered = server;
+      }),
+      startServer({ ...env, WORKERS: "1" }, 240_000).then((server) => {
+        single = server;
+      }),
+      runScript("src/cli.ts", ["migrate"], { DATABASE_URL: cluster.primaryUrl }, 240_000).then(
+        (run) => {
+          migrateRun = run;
+        },
+      ),
+    ]);
+    for (const outcome of started) if (outcome.status === "rejected") throw outcome.reason;
+    // Seeding through the CLI also proves it waits for the servers' caches (it answers after).
     const seeded = await runScript("src/cli.ts", ["seed"], { DATABASE_URL: cluster.primaryUrl });
     expect(seeded.code, seeded.stderr).toBe(0);
     const created = await runScript(
@@ -79,16 +106,6 @@ describe.skipIf(!RUN_SCALE_TESTS)("scale-out on a real primary and replica", () 
     );
     expect(created.code, created.stderr).toBe(0);
     token = created.stdout.trim();
-    const env = {
-      DATABASE_URL: cluster.primaryUrl,
-      DATABASE_READ_URLS: cluster.replicaUrl,
-      REPLICA_MAX_LAG_MS: "2000",
-      DATABASE_POOL_SIZE: "4",
-      LOG_LEVEL: "info", // the server announces its URL at info level
-    };
-    // One after the other, so that a failure leaves nothing running that afterAll does not know.
-    clustered = await startServer({ ...env, WORKERS: "2" }, 240_000);
-    single = await startServer({ ...env, WORKERS: "1" }, 240_000);
   }, 600_000);
 
   afterAll(async () => {
@@ -98,6 +115,28 @@ describe.skipIf(!RUN_SCALE_TESTS)("scale-out on a real primary and replica", () 
 
   it("runs WORKERS=2 as two server processes behind one port", () => {
     expect(clustered?.output()).toContain("2 server processes");
+  });
+
+  it("migrated the empty primary once, though four processes started on it together", async () => {
+    expect(migrateRun?.code, migrateRun?.stderr).toBe(0);
+    for (const server of servers())
+      expect(server.output()).not.toMatch(/"level":"error"|cannot start|Migration failed/);
+    const folders = readdirSync(new URL("../../schema/migrations", import.meta.url), {
+      withFileTypes: true,
+    }).filter((entry) => entry.isDirectory());
+    const primary = postgres(cluster?.primaryUrl as string, { max: 1 });
+    try {
+      const applied = await primary<{ name: string; times: number }[]>`
+        SELECT name, count(*)::int AS times FROM drizzle.__drizzle_migrations GROUP BY name`;
+      expect(applied).toHaveLength(folders.length);
+      expect(applied.filter((row) => row.times !== 1)).toEqual([]);
+      // Every server process took part in the response cache's registry, with a live lease.
+      const [registered] = await primary<{ live: number }[]>`
+        SELECT count(*)::int AS live FROM cache_processes WHERE lease_until > now()`;
+      expect(registered?.live).toBe(3);
+    } finally {
+      await primary.end();
+    }
   });
 
   it("serves queries from the replica and mutations from the primary", async () => {
@@ -114,6 +153,40 @@ describe.skipIf(!RUN_SCALE_TESTS)("scale-out on a real primary and replica", () 
     };
     expect(report.primary.up).toBe(true);
     expect(report.replicas[0]?.up).toBe(true);
+  });
+
+  it("answers a read through one process with a write just answered by another, cache warm", async () => {
+    const before = await post(servers()[1], READ, { slug: SLUG });
+    const { id, version } = before.body.data.comparison;
+    // Both servers answer it from their caches (the WORKERS=2 one: whichever worker is asked).
+    for (const server of servers()) {
+      const by: string[] = [];
+      for (let attempt = 0; attempt < 6 && by.at(-1) !== "cache"; attempt++) {
+        by.push(
+          (await post(server, READ, { slug: SLUG })).headers.get("x-pickgraph-served-by") ?? "?",
+        );
+      }
+      expect(by.at(-1), by.join(",")).toBe("cache");
+    }
+    const written = await post(
+      servers()[0],
+      WRITE,
+      { id, version, intro: "Written through the first process." },
+      { authorization: `Bearer ${token}` },
+    );
+    expect(written.body.data?.updateComparison?.__typename).toBe("UpdateComparisonPayload");
+    // At once, without the write position: the other process's cache already dropped it.
+    const read = await post(servers()[1], READ, { slug: SLUG });
+    expect(read.body.data.comparison).toMatchObject({
+      version: version + 1,
+      intro: "Written through the first process.",
+    });
+    expect(read.headers.get("x-pickgraph-served-by")).not.toBe("cache");
+    // And through both workers of the process that wrote.
+    for (let i = 0; i < 4; i++) {
+      const again = await post(servers()[0], READ, { slug: SLUG });
+      expect(again.body.data.comparison.version).toBe(version + 1);
+    }
   });
 
   it("never serves a stale read: 10,000 reads through two processes while a third writes", async () => {
