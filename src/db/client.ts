@@ -7,7 +7,12 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { type DatabaseTarget, redactUrl } from "../config.ts";
 import { type DataFolderLock, lockDataFolder } from "./data-folder-lock.ts";
-import { copyMigratedTemplate, isEmptyDataFolder, PGLITE_OPTIONS } from "./pglite-template.ts";
+import {
+  copyMigratedTemplate,
+  isEmptyDataFolder,
+  migratedTemplateDump,
+  PGLITE_OPTIONS,
+} from "./pglite-template.ts";
 import { pgliteReader, postgresReader, registerPreparedReader } from "./prepared-reads.ts";
 import { type Relations, relations } from "./relations.ts";
 
@@ -88,7 +93,12 @@ export async function openDatabase(
     if (target.dataDir !== null && isEmptyDataFolder(target.dataDir)) {
       await copyMigratedTemplate(target.dataDir);
     }
-    const client = await PGlite.create(target.dataDir ?? undefined, PGLITE_OPTIONS);
+    // An in-memory database starts from the same template, loaded from its dump.
+    const dump = target.dataDir === null ? await migratedTemplateDump() : null;
+    const client = await PGlite.create(
+      target.dataDir ?? undefined,
+      dump === null ? PGLITE_OPTIONS : { ...PGLITE_OPTIONS, loadDataDir: dump },
+    );
     const db = drizzlePglite({ client, relations, logger }) as unknown as Db;
     registerPreparedReader(db, pgliteReader(client, options.onQuery));
     return {

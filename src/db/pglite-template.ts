@@ -7,8 +7,9 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  writeFileSync,
 } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite, type PGliteOptions } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
@@ -58,30 +59,37 @@ export function isEmptyDataFolder(folder: string): boolean {
   return !existsSync(folder) || readdirSync(folder).length === 0;
 }
 
+/** The template's database as a tar (PGlite's dumpDataDir), for in-memory databases. */
+const DUMP_FILE = "data.tar";
+
 /**
- * The path of the migrated template folder, made now if missing. Null when the cache folder is
- * not writable (a read-only install, such as the Docker image's node_modules): the caller then
- * lets PGlite create the database the slow way.
+ * The path of the migrated template folder, made now if missing. Beside it, the same database as
+ * a dump that an in-memory database loads (`migratedTemplateDump`). Null when the cache folder is
+ * not writable (a read-only install without a template made at build time): the caller then lets
+ * PGlite create the database the slow way.
  */
 export async function migratedTemplate(): Promise<string | null> {
-  const folder = join(CACHE_FOLDER, `pglite-migrated-${templateKey()}`);
-  if (existsSync(join(folder, "PG_VERSION"))) return folder;
-  const building = `${folder}.building-${process.pid}-${Date.now()}`;
+  const root = join(CACHE_FOLDER, `pglite-template-${templateKey()}`);
+  const folder = join(root, "data");
+  if (existsSync(join(folder, "PG_VERSION")) && existsSync(join(root, DUMP_FILE))) return folder;
+  const building = `${root}.building-${process.pid}-${Date.now()}`;
   try {
-    mkdirSync(building, { recursive: true });
+    mkdirSync(join(building, "data"), { recursive: true });
   } catch {
     return null;
   }
   try {
-    const client = await PGlite.create(building, PGLITE_OPTIONS);
+    const client = await PGlite.create(join(building, "data"), PGLITE_OPTIONS);
     try {
       await migrateDatabase(drizzle({ client }) as unknown as Db);
+      const dump = await client.dumpDataDir("none");
+      writeFileSync(join(building, DUMP_FILE), Buffer.from(await dump.arrayBuffer()));
     } finally {
       await client.close();
     }
     // Processes building at the same time race here; the first rename wins and the rest are dropped.
     try {
-      renameSync(building, folder);
+      renameSync(building, root);
     } catch (error) {
       if (!existsSync(join(folder, "PG_VERSION"))) throw error;
     }
@@ -89,6 +97,17 @@ export async function migratedTemplate(): Promise<string | null> {
   } finally {
     rmSync(building, { recursive: true, force: true });
   }
+}
+
+/**
+ * The migrated template as a dump for `PGlite.create({ loadDataDir })`: an in-memory database
+ * (memory://, the end-to-end tests' server) starts from it instead of running initdb and the
+ * migrations (~5 CPU-seconds); null when there is no template.
+ */
+export async function migratedTemplateDump(): Promise<Blob | null> {
+  const folder = await migratedTemplate();
+  if (folder === null) return null;
+  return new Blob([readFileSync(join(dirname(folder), DUMP_FILE))]);
 }
 
 /** Fills an empty data folder with a copy of the migrated template; false when there is none. */
