@@ -81,7 +81,9 @@ if (only === undefined || only === "start") {
   console.log(
     "\n== start-up: spawn to first answered query, compiled vs tsx, empty vs existing folder ==",
   );
-  console.log(await benchStart(Number(process.argv[3] ?? 5)));
+  const rounds = flags.find((f) => /^\d+$/.test(f));
+  const baselineDir = flags.find((f) => f.startsWith("--baseline-dir="))?.slice(15);
+  console.log(await benchStart(Number(rounds ?? 5), baselineDir));
 }
 
 if (only === undefined || only === "scale") {

@@ -7,7 +7,12 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { type DatabaseTarget, redactUrl } from "../config.ts";
 import { type DataFolderLock, lockDataFolder } from "./data-folder-lock.ts";
-import { copyMigratedTemplate, isEmptyDataFolder, PGLITE_OPTIONS } from "./pglite-template.ts";
+import {
+  copyTemplate,
+  isEmptyDataFolder,
+  migratedTemplate,
+  PGLITE_OPTIONS,
+} from "./pglite-template.ts";
 import { pgliteReader, postgresReader, registerPreparedReader } from "./prepared-reads.ts";
 import { type Relations, relations } from "./relations.ts";
 
@@ -29,6 +34,12 @@ export interface OpenDatabaseOptions {
   statementTimeoutMs?: number;
   /** How long opening one Postgres connection may take before the request fails. */
   connectTimeoutMs?: number;
+  /**
+   * The folder an empty embedded data folder starts as a copy of (null: none, PGlite creates
+   * the database); the migrated template unless said otherwise. Asked only once the folder is
+   * locked and found empty.
+   */
+  emptyTemplate?: () => Promise<string | null>;
 }
 
 /**
@@ -73,7 +84,8 @@ export async function openDatabase(
   try {
     // A new folder starts as a copy of the migrated template instead of paying for initdb.
     if (target.dataDir !== null && isEmptyDataFolder(target.dataDir)) {
-      await copyMigratedTemplate(target.dataDir);
+      const template = await (options.emptyTemplate ?? migratedTemplate)();
+      if (template !== null) copyTemplate(template, target.dataDir);
     }
     const client = await PGlite.create(target.dataDir ?? undefined, PGLITE_OPTIONS);
     const db = drizzlePglite({ client, relations, logger }) as unknown as Db;

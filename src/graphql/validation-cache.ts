@@ -21,7 +21,10 @@ const SPECIFIED = new Set<ValidationRule>(specifiedRules);
  * come in exactly the order and number they did before.
  */
 export function useSpecifiedRulesCache(): Plugin {
-  const cache = new WeakMap<GraphQLSchema, Map<string, WeakMap<DocumentNode, readonly GraphQLError[]>>>();
+  const cache = new WeakMap<
+    GraphQLSchema,
+    Map<string, WeakMap<DocumentNode, readonly GraphQLError[]>>
+  >();
   return {
     onValidate({ setValidationFn, validateFn }) {
       const validate = validateFn;
@@ -44,7 +47,13 @@ export function useSpecifiedRulesCache(): Plugin {
         }
         let errors = byDocument.get(document);
         if (errors === undefined) {
-          const found: readonly GraphQLError[] = validate(schema, document, specified, typeInfo, options);
+          const found: readonly GraphQLError[] = validate(
+            schema,
+            document,
+            specified,
+            typeInfo,
+            options,
+          );
           byDocument.set(document, found);
           errors = found;
         }
