@@ -12,7 +12,7 @@ COPY package.json package-lock.json ./
 # No install scripts: `prepare` would build before the sources are copied.
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/build.mjs ./scripts/
+COPY scripts/build.mjs scripts/explorer-stale.mjs ./scripts/
 COPY src ./src
 # The explorer page at / is build output too: bundled and pre-compressed into dist/explorer.
 COPY web ./web

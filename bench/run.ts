@@ -20,6 +20,23 @@ if (only !== undefined && !BENCHMARKS.includes(only)) {
 }
 const started = Date.now();
 
+/** `--drivers=pglite` style flags of the walk bench: a subset of `allowed`, or all when absent. */
+function listFlag<T extends string>(
+  prefix: string,
+  allowed: readonly T[],
+  key: string,
+): Record<string, T[]> {
+  const flag = flags.find((f) => f.startsWith(prefix));
+  if (flag === undefined) return {};
+  const values = flag.slice(prefix.length).split(",");
+  const wrong = values.filter((v) => !allowed.includes(v as T));
+  if (wrong.length > 0) {
+    console.error(`${prefix}${wrong.join(",")}: expected some of ${allowed.join(", ")}`);
+    process.exit(2);
+  }
+  return { [key]: values as T[] };
+}
+
 if (only === undefined || only === "import") {
   console.log("== import throughput: importer vs plain multi-row INSERT of the same rows ==");
   console.log(formatImportReport(await benchImport()));
@@ -54,6 +71,8 @@ if (only === undefined || only === "walk") {
     quick: flags.includes("--quick"),
     serverDir,
     log: (line) => console.error(line),
+    ...listFlag<"postgres" | "pglite">("--drivers=", ["postgres", "pglite"], "drivers"),
+    ...listFlag<"seeds" | "pages">("--datasets=", ["seeds", "pages"], "datasets"),
   });
   console.log(formatWalkReport(report));
 }
@@ -62,7 +81,9 @@ if (only === undefined || only === "start") {
   console.log(
     "\n== start-up: spawn to first answered query, compiled vs tsx, empty vs existing folder ==",
   );
-  console.log(await benchStart(Number(process.argv[3] ?? 5)));
+  const rounds = flags.find((f) => /^\d+$/.test(f));
+  const baselineDir = flags.find((f) => f.startsWith("--baseline-dir="))?.slice(15);
+  console.log(await benchStart(Number(rounds ?? 5), baselineDir));
 }
 
 if (only === undefined || only === "scale") {

@@ -1,18 +1,21 @@
 import cluster from "node:cluster";
 import { createServer, type Server } from "node:http";
 import { availableParallelism } from "node:os";
+import { sql } from "drizzle-orm";
 import type { ScaleOutOptions } from "./app.ts";
 import { type Config, loadConfig, redactUrl } from "./config.ts";
 import { GenerationFollower } from "./db/cache-coherence.ts";
-import { type Database, openDatabase } from "./db/client.ts";
+import { type Database, openDatabase, selectRows } from "./db/client.ts";
 import {
   classifyDatabaseError,
   describeDatabaseFailure,
   isPermanentConnectFailure,
 } from "./db/database-errors.ts";
 import { migrateDatabase } from "./db/migrate.ts";
+import { migratedTemplate } from "./db/pglite-template.ts";
 import { ReadRouter } from "./db/replicas.ts";
 import { seedDatabase } from "./editing/seed.ts";
+import { seededTemplate } from "./editing/seed-template.ts";
 import { loadDocumentManifest } from "./graphql/persisted-documents.ts";
 import { createRedisResponseStore } from "./graphql/redis-store.ts";
 import {
@@ -237,11 +240,19 @@ async function main(): Promise<void> {
   const appModule = import("./app.ts");
   appModule.catch(() => {});
   let database: Database;
+  // An empty embedded folder that is to be seeded starts as a copy of the seeded template.
+  let copiedSeeds = false;
+  const seeded = async () => {
+    const template = await seededTemplate();
+    copiedSeeds = template !== null;
+    return template ?? migratedTemplate();
+  };
   try {
     database = await openDatabase(config.database, {
       poolSize: config.DATABASE_POOL_SIZE,
       statementTimeoutMs: config.STATEMENT_TIMEOUT_MS,
       connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+      ...(config.SEED ? { emptyTemplate: seeded } : {}),
     });
   } catch (error) {
     throw new StartError(
@@ -321,6 +332,15 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
 
+  if (copiedSeeds) {
+    const [row] = await selectRows<{ n: number }>(
+      database.db,
+      sql`SELECT count(*)::int AS n FROM comparisons`,
+    );
+    logger.info(
+      `Seeded ${row?.n ?? 0} comparisons into ${database.location} (a copy of the seeded template, made once per seed corpus and code).`,
+    );
+  }
   await prepare(database, config, logger, stopping.signal);
   if (stopping.signal.aborted) return;
   // Until it is in sync, each request reads the generation from the primary.

@@ -4,11 +4,12 @@
  * every file so the server sends compressed bytes without compressing per request.
  * Run by `npm run build:web`, `npm run build` and before `npm start`.
  */
-import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, gzipSync, constants as zlibConstants } from "node:zlib";
 import { build } from "esbuild";
+import { explorerIsStale } from "../scripts/explorer-stale.mjs";
 
 const WEB = dirname(fileURLToPath(import.meta.url));
 const OUT = join(WEB, "..", "dist", "explorer");
@@ -54,32 +55,9 @@ export async function buildExplorer(outdir = OUT): Promise<{ files: string[]; by
   return { files, bytes };
 }
 
-/** The newest modification time under a folder (the build's inputs). */
-async function newestChange(paths: string[]): Promise<number> {
-  let newest = 0;
-  for (const path of paths) {
-    const info = await stat(path);
-    if (info.isDirectory()) {
-      const entries = await readdir(path);
-      newest = Math.max(newest, await newestChange(entries.map((entry) => join(path, entry))));
-    } else {
-      newest = Math.max(newest, info.mtimeMs);
-    }
-  }
-  return newest;
-}
-
 /** True when dist/explorer is missing or older than web/ or the installed packages. */
-export async function isStale(outdir = OUT): Promise<boolean> {
-  const built = await stat(join(outdir, "index.html")).catch(() => null);
-  if (!built) return true;
-  const inputs = [
-    join(WEB, "src"),
-    join(WEB, "index.html"),
-    join(WEB, "build.ts"),
-    join(WEB, "..", "package-lock.json"),
-  ];
-  return (await newestChange(inputs)) > built.mtimeMs;
+export function isStale(outdir = OUT): Promise<boolean> {
+  return explorerIsStale(outdir);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -8,8 +8,9 @@ import postgres from "postgres";
 import { type DatabaseTarget, redactUrl } from "../config.ts";
 import { type DataFolderLock, lockDataFolder } from "./data-folder-lock.ts";
 import {
-  copyMigratedTemplate,
+  copyTemplate,
   isEmptyDataFolder,
+  migratedTemplate,
   migratedTemplateDump,
   PGLITE_OPTIONS,
 } from "./pglite-template.ts";
@@ -43,6 +44,12 @@ export interface OpenDatabaseOptions {
   statementTimeoutMs?: number;
   /** How long opening one Postgres connection may take before the request fails. */
   connectTimeoutMs?: number;
+  /**
+   * The folder an empty embedded data folder starts as a copy of (null: none, PGlite creates
+   * the database); the migrated template unless said otherwise. Asked only once the folder is
+   * locked and found empty.
+   */
+  emptyTemplate?: () => Promise<string | null>;
 }
 
 /**
@@ -91,7 +98,8 @@ export async function openDatabase(
   try {
     // A new folder starts as a copy of the migrated template instead of paying for initdb.
     if (target.dataDir !== null && isEmptyDataFolder(target.dataDir)) {
-      await copyMigratedTemplate(target.dataDir);
+      const template = await (options.emptyTemplate ?? migratedTemplate)();
+      if (template !== null) copyTemplate(template, target.dataDir);
     }
     // An in-memory database starts from the same template, loaded from its dump.
     const dump = target.dataDir === null ? await migratedTemplateDump() : null;

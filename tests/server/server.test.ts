@@ -24,7 +24,9 @@ afterAll(async () => {
 
 describe("npm start on the embedded database", () => {
   it("seeds the empty database and answers the deep walk", async () => {
-    expect(server.output()).toMatch(/Seeded \d+ comparisons/);
+    // pino writes asynchronously, and a copy of the seeded template is fast enough for the line
+    // to follow the URLs the helper waits for.
+    await expect.poll(() => server.output(), { timeout: 10_000 }).toMatch(/Seeded \d+ comparisons/);
     const response = await fetch(server.url, {
       method: "POST",
       headers: { "content-type": "application/json" },
