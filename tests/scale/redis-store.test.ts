@@ -8,7 +8,7 @@ import { createRedisResponseStore } from "../../src/graphql/redis-store.ts";
 import { generationOfDatabase } from "../../src/graphql/scale-out.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { useTestDatabase } from "../helpers/database.ts";
-import { freePort } from "./replication-cluster.ts";
+import { freePort } from "../helpers/private-postgres.ts";
 
 /**
  * The response cache's shared store (CACHE_URL, issue 13) on a real Redis, named by
