@@ -44,7 +44,7 @@ export async function refreshPlannerStatistics(db: Db, writtenPages: number): Pr
  * lookup 10 to 50 times slower. Autovacuum cleans them too, but only when it gets round to it;
  * a plain ANALYZE does not.
  */
-export async function cleanPendingSearchEntries(db: Db): Promise<void> {
+async function cleanPendingSearchEntries(db: Db): Promise<void> {
   await db.execute(sql`
     SELECT gin_clean_pending_list(i.indexrelid)
     FROM pg_index i

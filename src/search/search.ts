@@ -67,7 +67,10 @@ function rowJson(table: PgTable, alias: string): SQL {
 }
 
 /**
- * Ranked search over topics and comparisons in ONE statement, in two passes. The first pass picks
+ * Ranked search over topics and comparisons in ONE statement, which calls the PL/pgSQL function
+ * `pickgraph_search` (migration `*search-function`: there its statement is planned once per
+ * connection, generically, instead of on every search) and reads the page's rows whole. The
+ * function works in two passes. The first pass picks
  * candidates straight from indexes, each arm at most SEARCH_CANDIDATES_PER_ARM ids in an order
  * that costs no scoring, per type: names (titles) starting with the text, shortest first (btree
  * on the lower-cased name); names holding every word (GIN over the A part of the document),
