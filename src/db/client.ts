@@ -50,6 +50,11 @@ export interface OpenDatabaseOptions {
    * locked and found empty.
    */
   emptyTemplate?: () => Promise<string | null>;
+  /**
+   * False: a new embedded database (an empty folder, or in memory) starts empty, as initdb leaves
+   * it, instead of from the migrated template. For tests of what an unmigrated database does.
+   */
+  fromTemplate?: boolean;
 }
 
 /**
@@ -97,12 +102,13 @@ export async function openDatabase(
   if (target.dataDir !== null) lock = lockDataFolder(target.dataDir);
   try {
     // A new folder starts as a copy of the migrated template instead of paying for initdb.
-    if (target.dataDir !== null && isEmptyDataFolder(target.dataDir)) {
+    const fromTemplate = options.fromTemplate ?? true;
+    if (fromTemplate && target.dataDir !== null && isEmptyDataFolder(target.dataDir)) {
       const template = await (options.emptyTemplate ?? migratedTemplate)();
       if (template !== null) copyTemplate(template, target.dataDir);
     }
     // An in-memory database starts from the same template, loaded from its dump.
-    const dump = target.dataDir === null ? await migratedTemplateDump() : null;
+    const dump = fromTemplate && target.dataDir === null ? await migratedTemplateDump() : null;
     const client = await PGlite.create(
       target.dataDir ?? undefined,
       dump === null ? PGLITE_OPTIONS : { ...PGLITE_OPTIONS, loadDataDir: dump },

@@ -54,7 +54,10 @@ describe("/ready on a reachable database", () => {
 
   it("is 503 with the number of pending migrations on a database never migrated", async () => {
     if (testDriver === "pglite") {
-      const fresh = await openDatabase({ driver: "pglite", dataDir: null });
+      const fresh = await openDatabase(
+        { driver: "pglite", dataDir: null },
+        { fromTemplate: false },
+      );
       try {
         const ready = await createApp({ database: fresh, logErrors: false }).fetch(
           "http://app/ready",
