@@ -82,6 +82,11 @@ function reportImport(
     console.log(`overwritten edits (--force): ${result.overwritten.length}`);
     for (const edit of result.overwritten) console.log(describe(edit));
   }
+  if (result.upkeepFailure !== null) {
+    console.error(
+      `warning: the pages are imported, but refreshing planner statistics afterwards failed (${result.upkeepFailure}); run ANALYZE on the database, or let autovacuum do it.`,
+    );
+  }
   if (result.skipped.length > 0) {
     console.log(`skipped, changed since the last import: ${result.skipped.length}`);
     for (const edit of result.skipped) console.log(describe(edit));

@@ -265,7 +265,19 @@ async function main(): Promise<void> {
   // submitFeedback's rate limit: one budget per client across every process and machine on
   // the same Redis, else on the same database (the rate_limits table).
   const rateLimitRedis = config.CACHE_URL !== "" ? connectRateLimitRedis(config.CACHE_URL) : null;
-  rateLimitRedis?.on("error", () => {}); // the limiter falls back to counting in-process
+  // While Redis is away the limiter counts in-process (per process, not shared): said once.
+  let rateLimitRedisDown = false;
+  rateLimitRedis?.on("error", (error: unknown) => {
+    if (rateLimitRedisDown) return;
+    rateLimitRedisDown = true;
+    logger.warn(
+      { err: String(error) },
+      "the rate-limit store (CACHE_URL) is unreachable: each process limits on its own until it is back",
+    );
+  });
+  rateLimitRedis?.on("ready", () => {
+    rateLimitRedisDown = false;
+  });
   const app = createApp({
     database,
     logger,
@@ -307,6 +319,10 @@ async function main(): Promise<void> {
       // The scale-out parts first: the process leaves cache_processes over the primary's pool.
       scaleOut
         .close()
+        .catch((error: unknown) => {
+          // Logged, and the database is closed all the same (PGlite flushed, its lock released).
+          logger.error({ err: error }, "closing the scale-out parts failed");
+        })
         .then(() => database.close())
         .then(
           () => {

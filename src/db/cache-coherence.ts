@@ -72,6 +72,7 @@ export class GenerationFollower {
   async start(): Promise<void> {
     await this.listen();
     await this.refresh();
+    if (this.closed) return;
     this.timer = setInterval(() => this.heartbeat(), this.heartbeatMs);
     this.timer.unref();
   }
@@ -107,29 +108,29 @@ export class GenerationFollower {
 
   private async refreshOnce(): Promise<void> {
     if (this.closed) return;
-    const askedAt = performance.now();
     try {
-      const [row] = await selectRows<{ seq: string }>(
-        this.database.db,
-        sql`SELECT seq::text AS seq FROM data_generation WHERE id = 1`,
-      );
-      if (row === undefined) throw new Error("data_generation has no row");
-      // In memory first, acknowledged second: an acknowledgement never runs ahead of memory.
-      this.known = BigInt(row.seq);
-      await this.database.db.execute(sql`
-        WITH ack AS (
-          INSERT INTO cache_processes (id, acked_generation, lease_until, host, pid)
-          VALUES (${this.id}, ${row.seq}::bigint, now() + ${this.leaseMs} * interval '1 millisecond',
-            ${hostname()}, ${process.pid})
-          ON CONFLICT (id) DO UPDATE SET acked_generation = EXCLUDED.acked_generation,
-            lease_until = EXCLUDED.lease_until
-        )
-        SELECT pg_notify(${GENERATION_CHANNEL}, ${PING + this.id})`);
+      // A writer that committed before this process's acknowledgement was written may have found
+      // no live lease of ours (a first registration, or a lease that lapsed) and answered without
+      // waiting. So the generation is read again after the acknowledgement: only a value still
+      // current then may be used, otherwise it is taken in and acknowledged anew.
+      let askedAt = performance.now();
+      let seq = await this.readGeneration();
+      for (let round = 0; ; round += 1) {
+        // In memory first, acknowledged second: an acknowledgement never runs ahead of memory.
+        this.known = BigInt(seq);
+        await this.acknowledge(seq);
+        const confirmedAt = performance.now();
+        const now = await this.readGeneration();
+        if (now === seq) break;
+        if (round >= 10) throw new Error("the data generation keeps moving; not vouching for it");
+        askedAt = confirmedAt;
+        seq = now;
+      }
       if (this.pingSentAt <= this.pingSeenAt) this.pingSentAt = performance.now();
       // The lease counts from the question, not the answer: a write committed before `askedAt`
       // is in `known`; one committed after it is covered by the writer's wait.
       if (!this.closed) this.validUntil = askedAt + this.leaseMs - this.marginMs;
-      if (!this.inSync) this.logger.info({ generation: row.seq }, "response cache in sync");
+      if (!this.inSync) this.logger.info({ generation: seq }, "response cache in sync");
       this.inSync = true;
     } catch (error) {
       if (this.inSync) {
@@ -142,12 +143,42 @@ export class GenerationFollower {
     }
   }
 
+  private async readGeneration(): Promise<string> {
+    const [row] = await selectRows<{ seq: string }>(
+      this.database.db,
+      sql`SELECT seq::text AS seq FROM data_generation WHERE id = 1`,
+    );
+    if (row === undefined) throw new Error("data_generation has no row");
+    return row.seq;
+  }
+
+  /**
+   * Records `seq` as this process's acknowledged generation with a new lease, pings itself (to
+   * notice a lost LISTEN connection), and forgets processes whose lease ended an hour ago (a
+   * crashed or killed process never deletes its own row).
+   */
+  private async acknowledge(seq: string): Promise<void> {
+    await this.database.db.execute(sql`
+      WITH gone AS (
+        DELETE FROM cache_processes WHERE lease_until < now() - interval '1 hour'
+      ), ack AS (
+        INSERT INTO cache_processes (id, acked_generation, lease_until, host, pid)
+        VALUES (${this.id}, ${seq}::bigint, now() + ${this.leaseMs} * interval '1 millisecond',
+          ${hostname()}, ${process.pid})
+        ON CONFLICT (id) DO UPDATE SET acked_generation = EXCLUDED.acked_generation,
+          lease_until = EXCLUDED.lease_until
+      )
+      SELECT pg_notify(${GENERATION_CHANNEL}, ${PING + this.id})`);
+  }
+
   private heartbeat(): void {
     // Our own ping, sent on the last refresh, never came back: the LISTEN connection is gone
     // (postgres.js gives up re-listening when the primary is down). Listen anew.
+    // Half a lease, not one heartbeat: on a loaded machine a ping can take longer than a
+    // heartbeat, and every needless relisten is a moment in which notifications are missed.
     if (
       this.pingSentAt > this.pingSeenAt &&
-      performance.now() - this.pingSentAt > this.heartbeatMs
+      performance.now() - this.pingSentAt > this.leaseMs / 2
     ) {
       void this.relisten();
     }
@@ -191,7 +222,10 @@ export class GenerationFollower {
 }
 
 export interface CoherenceWait {
-  /** Every live process acknowledged (true), or the lease length ran out (false). */
+  /**
+   * True once no live lease vouches for an older generation (each such process acknowledged, or
+   * its lease ended); false when the writer's own bound (one lease length) ran out first.
+   */
   acknowledged: boolean;
   waitedMs: number;
 }

@@ -207,8 +207,8 @@ export interface ResponseCacheOptions {
 const KEY = /^g(\d+)-[0-9a-f]{64}$/;
 
 /**
- * The response cache: `@graphql-yoga/plugin-response-cache`, keyed on the data generation read
- * from the primary, the document, the operation name and the variables. Only anonymous requests
+ * The response cache: `@graphql-yoga/plugin-response-cache`, keyed on the data generation (from
+ * this process's GenerationFollower while its lease runs, else read from the primary), the document, the operation name and the variables. Only anonymous requests
  * are cached (there is one scope: what anyone may read), never an answer with errors. A key of an
  * older generation is never served, also not for an `If-None-Match` revalidation.
  */
@@ -255,8 +255,10 @@ export function useGenerationResponseCache(options: ResponseCacheOptions): Plugi
 
 /**
  * A mutation answers only once every server process has taken its write in (or can no longer
- * serve from its cache): see `awaitCachesCoherent`. A mutation refused because the primary is
- * away wrote nothing and answers at once.
+ * serve from its cache): see `awaitCachesCoherent`. The one exception is a mutation that answered
+ * nothing but connection errors (the primary is away): it answers at once, so writes fail fast.
+ * Its client was told its write failed; should the commit have gone through just before the
+ * connection broke, other processes may answer from their caches for up to one lease more.
  */
 export function useCoherentWrites(primary: Db, leaseMs: number): Plugin {
   return {
@@ -265,10 +267,15 @@ export function useCoherentWrites(primary: Db, leaseMs: number): Plugin {
       if (operation?.operation !== "mutation") return;
       return {
         async onExecuteDone({ result }) {
-          const errors = (result as ExecutionResult).errors ?? [];
-          const refused = errors.some(
-            (error) => error.extensions?.code === "PRIMARY_UNAVAILABLE" || isConnectionError(error),
-          );
+          const { data, errors = [] } = result as ExecutionResult;
+          const answeredSomething = Object.values(data ?? {}).some((value) => value != null);
+          const refused =
+            !answeredSomething &&
+            errors.length > 0 &&
+            errors.every(
+              (error) =>
+                error.extensions?.code === "PRIMARY_UNAVAILABLE" || isConnectionError(error),
+            );
           if (!refused) await awaitCachesCoherent(primary, leaseMs);
         },
       };

@@ -20,6 +20,11 @@ export interface ImportResult {
   skipped: KeptEdit[];
   /** Pages written over such an edit because the import was forced; a subset of created/updated. */
   overwritten: KeptEdit[];
+  /**
+   * Why the upkeep after the commit (planner statistics, search index pending lists) failed, or
+   * null: the import itself is committed either way, and autovacuum catches up later.
+   */
+  upkeepFailure: string | null;
 }
 
 /** A comparison changed by someone else since the last command-line import of its page. */
@@ -507,6 +512,7 @@ export async function importPages(
       topicsCreated: 0,
       skipped: [],
       overwritten: [],
+      upkeepFailure: null,
     };
     const toWrite: Page[] = [];
     const kept = new Set<Page>();
@@ -572,6 +578,12 @@ export async function importPages(
     return result;
   });
   // issue 9: a large import leaves planner statistics current (see refreshPlannerStatistics).
-  await refreshPlannerStatistics(db, imported.created.length + imported.updated.length);
+  // It runs after the commit, so its failure (a role that does not own the indexes, say) must not
+  // turn a committed import into a reported failure.
+  try {
+    await refreshPlannerStatistics(db, imported.created.length + imported.updated.length);
+  } catch (error) {
+    imported.upkeepFailure = error instanceof Error ? error.message : String(error);
+  }
   return imported;
 }
