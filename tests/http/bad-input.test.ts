@@ -343,11 +343,7 @@ describe("beyond the listed inputs", () => {
   });
 
   it("refuses more tokens than allowed with QUERY_TOO_LONG", async () => {
-    const { json } = await refused(
-      { query: `{ ${"a ".repeat(4100)}}` },
-      400,
-      "QUERY_TOO_LONG",
-    );
+    const { json } = await refused({ query: `{ ${"a ".repeat(4100)}}` }, 400, "QUERY_TOO_LONG");
     expect(json.errors[0].message).toMatch(/more than 4000 tokens/);
   });
 
