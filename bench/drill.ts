@@ -43,8 +43,9 @@ try {
     let startedAt = Number.NaN;
     const outage = (async () => {
       await new Promise((done) => setTimeout(done, outageStartsAt));
-      await pg.stop();
+      // The outage starts when stopping starts: Postgres refuses new work while it shuts down.
       stoppedAt = performance.now() - loadStarted;
+      await pg.stop();
       await new Promise((done) => setTimeout(done, outageSeconds * 1000));
       await pg.start();
       startedAt = performance.now() - loadStarted;
@@ -63,7 +64,7 @@ try {
       `${list.length} requests, ${list.filter((o) => !o.ok).length} errors`;
     console.log(`before the outage: ${count(before)}`);
     console.log(
-      `during the outage (${((startedAt - stoppedAt) / 1000).toFixed(1)} s, stop and start included): ${count(during)}; error answers p50 ${percentile(
+      `during the outage (${((startedAt - stoppedAt) / 1000).toFixed(1)} s, from the stop's start, start included): ${count(during)}; error answers p50 ${percentile(
         during.filter((o) => !o.ok).map((o) => o.ms),
         50,
       ).toFixed(0)} ms, p99 ${percentile(

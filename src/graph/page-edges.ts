@@ -47,15 +47,6 @@ export async function syncPageEdges(db: Db, topicIds: number[]): Promise<void> {
 }
 
 /**
- * Only the `topic_comparison_entries` rows around the given topics (what syncPageEdges does last),
- * for writers that keep the edges themselves: tests that load a graph of their own.
- */
-export async function syncComparisonEntries(db: Db, topicIds: number[]): Promise<void> {
-  if (topicIds.length === 0) return;
-  await syncTopicComparisonEntries(db, sql`${sql.param(topicIds)}::int[]`);
-}
-
-/**
  * Rebuilds the `topic_comparison_entries` rows of every comparison that has one of the touched
  * topics as an option or as a tag, and drops the touched topics' rows that no longer hold: writers
  * pass the option topics of the pages they changed (old and new) and merges pass the survivor, so

@@ -33,10 +33,10 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 /**
  * Longest string a read's argument may be: slugs are at most 200 characters (a check in the
- * database), search text 200, ids and cursors far less. A megabyte slug otherwise went to the
- * database as a key to look up.
+ * database), search text 200 (search says so itself), ids and cursors far less. A megabyte slug
+ * otherwise went to the database as a key to look up.
  */
-export const MAX_READ_TEXT = 1000;
+export const MAX_READ_TEXT = 10_000;
 
 function textProblem(text: string): string | null {
   if (text.length > MAX_READ_TEXT) {

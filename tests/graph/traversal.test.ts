@@ -3,7 +3,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "../../bench/random.ts";
 import { createApp } from "../../src/app.ts";
 import { RELATION_KINDS } from "../../src/domain/rules.ts";
-import { syncComparisonEntries } from "../../src/graph/page-edges.ts";
 import {
   type Direction,
   MAX_BATCH,
@@ -161,10 +160,17 @@ async function loadComparisons(database: TestDatabase, comparisons: Comparison[]
       `);
     }
   }
-  // The entries every page write keeps (relatedComparisons scores from them); the edges stay
-  // the random graph's own.
-  const topics = new Set(comparisons.flatMap((c) => [...c.optionTopics, ...(c.tags ?? []).flat()]));
-  await syncComparisonEntries(database.db, [...topics]);
+  // The entries every page write keeps (src/graph/page-edges.ts; relatedComparisons scores from
+  // them): 100 for an option, 1 per option tagging the topic. The edges stay the random graph's.
+  await database.db.execute(sql`
+    INSERT INTO topic_comparison_entries (topic_id, comparison_id, comparison_slug, relevance)
+    SELECT x.topic_id, x.comparison_id, c.slug, sum(x.points)::int
+    FROM (
+      SELECT o.topic_id, o.comparison_id, 100 AS points FROM options o
+      UNION ALL
+      SELECT t.topic_id, o.comparison_id, 1 FROM option_tags t JOIN options o ON o.id = t.option_id
+    ) x JOIN comparisons c ON c.id = x.comparison_id
+    GROUP BY x.topic_id, x.comparison_id, c.slug`);
 }
 
 // --- The reference: breadth-first search written plainly. ---

@@ -395,7 +395,7 @@ describe("beyond the listed inputs", () => {
       "BAD_USER_INPUT",
     );
     expect(json.errors[0].extensions.argument).toBe("slug");
-    expect(json.errors[0].message).toMatch(/at most 1000 characters/);
+    expect(json.errors[0].message).toMatch(/at most 10000 characters/);
   });
 
   it("answers ids in any script as malformed, not as errors", async () => {
