@@ -30,13 +30,14 @@ RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npx patch-package
 COPY --from=build /app/dist ./dist
 COPY schema ./schema
 COPY seeds ./seeds
-# The migrated PGlite template (node_modules/.cache/pickgraph, src/db/pglite-template.ts), made
-# now: node_modules is not writable by the `node` user, so without it every container starting
-# on an empty data folder would pay PGlite's initdb and the migrations (7-26 s) instead of a copy.
+# The migrated and the seeded PGlite templates (node_modules/.cache/pickgraph; see
+# src/db/pglite-template.ts and src/editing/seed-template.ts), made now: node_modules is not
+# writable by the `node` user, so without them every container starting on an empty data folder
+# would pay PGlite's initdb, the migrations and the seed instead of a copy.
 # Readable by all: Postgres writes some of its files 0600, and the server runs as `node`.
-RUN node -e 'import("./dist/db/pglite-template.js").then(async ({ migratedTemplate }) => { \
-    const folder = await migratedTemplate(); if (!folder) throw new Error("no PGlite template"); \
-    console.log(`PGlite template: ${folder}`); })' \
+RUN node -e 'import("./dist/editing/seed-template.js").then(async ({ seededTemplate }) => { \
+    const folder = await seededTemplate(); if (!folder) throw new Error("no PGlite template"); \
+    console.log(`PGlite templates (migrated, then seeded): ${folder}`); })' \
   && chmod -R a+rX node_modules/.cache/pickgraph
 # The embedded database's default folder, the one place the server writes (mount a volume there).
 RUN mkdir -p .data && chown node:node .data

@@ -24,11 +24,27 @@ function sourceFiles(folder) {
     .sort();
 }
 
-/** What the output depends on: every source file, the build settings and this script. */
+/**
+ * What the output depends on: every source file, the build settings, this script, and the
+ * installed dependencies (the bundle inlines most of node_modules, patched postgres.js included):
+ * the lock file and the patches stand for them.
+ */
 function sourceHash(files) {
   const hash = createHash("sha256");
-  for (const path of [CONFIG, join(ROOT, "tsconfig.json"), fileURLToPath(import.meta.url)]) {
-    hash.update(readFileSync(path));
+  const patches = join(ROOT, "patches");
+  const patchFiles = existsSync(patches)
+    ? readdirSync(patches)
+        .sort()
+        .map((name) => join(patches, name))
+    : [];
+  for (const path of [
+    CONFIG,
+    join(ROOT, "tsconfig.json"),
+    fileURLToPath(import.meta.url),
+    join(ROOT, "package-lock.json"),
+    ...patchFiles,
+  ]) {
+    if (existsSync(path)) hash.update(`\0${relative(ROOT, path)}\0`).update(readFileSync(path));
   }
   for (const file of files) hash.update(`\0${relative(ROOT, file)}\0`).update(readFileSync(file));
   return hash.digest("hex");

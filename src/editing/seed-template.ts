@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cachedTemplate, migratedTemplate, templateKey } from "../db/pglite-template.ts";
@@ -52,10 +52,19 @@ export async function seededTemplate(): Promise<string | null> {
     made = true;
   });
   if (folder !== null && made) dropStaleSeededTemplates(folder);
+  if (folder !== null && !made) {
+    // Used now: its age counts from its last use, so another code version's clean-up keeps it.
+    try {
+      const now = new Date();
+      utimesSync(folder, now, now);
+    } catch {
+      // A read-only cache: nothing here drops templates either.
+    }
+  }
   return folder;
 }
 
-/** Each code change makes a new seeded template (~40 MB): those made over a day ago are dropped. */
+/** Each code change makes a new seeded template (~40 MB): those unused for a day are dropped. */
 function dropStaleSeededTemplates(current: string): void {
   const cache = dirname(current);
   for (const name of readdirSync(cache)) {
