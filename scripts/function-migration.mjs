@@ -5,7 +5,7 @@
 //     writes a drizzle-kit custom migration (`drizzle-kit generate --custom`) holding every
 //     function whose source differs from what the migrations deploy; nothing when none does.
 //   node scripts/function-migration.mjs --check
-//     fails when a source differs from the migrations (CI, and tests/db/functions.test.ts).
+//     fails when a source differs from the migrations (run by tests/db/functions.test.ts, so by CI's suites).
 //
 // A change of a function's arguments or result type cannot be a CREATE OR REPLACE: add
 // `DROP FUNCTION IF EXISTS name(old argument types);` at the top of the generated file.
