@@ -28,10 +28,11 @@ async function definitionIn(schema: string, name: string): Promise<string[]> {
 describe("SQL functions", () => {
   const sources = functionSources();
 
-  it("has a source for each traversal function", () => {
+  it("has a source for each traversal function and for search", () => {
     expect(sources.map((source) => source.name)).toEqual([
       "pickgraph_neighborhood",
       "pickgraph_related_comparisons",
+      "pickgraph_search",
       "pickgraph_shortest_path",
       "pickgraph_subgraph_edges",
     ]);
