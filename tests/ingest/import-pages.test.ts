@@ -202,6 +202,7 @@ describe("importing new pages", () => {
       topicsCreated: 5,
       skipped: [],
       overwritten: [],
+      upkeepFailure: null,
     });
 
     const c = await comparison(STAFF_SLUG);
@@ -395,6 +396,7 @@ describe("re-importing", () => {
       topicsCreated: 0,
       skipped: [],
       overwritten: [],
+      upkeepFailure: null,
     });
     expect(await snapshot(db)).toBe(before);
     expect((await comparison(STAFF_SLUG)).version).toBe(1);
@@ -473,6 +475,7 @@ describe("re-importing", () => {
       topicsCreated: 1,
       skipped: [],
       overwritten: [],
+      upkeepFailure: null,
     });
 
     const after = await comparison(STAFF_SLUG);
