@@ -96,6 +96,8 @@ interface RequestFacts {
   servedBy?: string;
   commitLsn?: string;
   withoutErrors?: boolean;
+  /** The key the response cache built for the request (when it was enabled for it). */
+  cacheKey?: string;
 }
 
 const factsOf = new WeakMap<Request, RequestFacts>();
@@ -244,7 +246,9 @@ export function useGenerationResponseCache(options: ResponseCacheOptions): Plugi
       const keyOn = (generation: bigint | null) => {
         facts(request).generation = generation;
         if (generation === null) uncached.add(request);
-        return `g${generation ?? 0}-${digest}`;
+        const key = `g${generation ?? 0}-${digest}`;
+        if (generation !== null) facts(request).cacheKey = key;
+        return key;
       };
       const generation = options.generation.generation();
       // From memory the key is built synchronously: a hit costs no await and no database.
@@ -258,6 +262,15 @@ export function useGenerationResponseCache(options: ResponseCacheOptions): Plugi
  * serve from its cache): see `awaitCachesCoherent`. A mutation refused because the primary is
  * away wrote nothing and answers at once.
  */
+/**
+ * The response cache's key for this request, when it keyed it on a known generation. The cache
+ * marks an answer it keeps (or served) with `ETag: <key>`; the hit path (http/hit-path.ts) takes
+ * that mark as the cache's decision instead of restating its rules.
+ */
+export function responseCacheKeyOf(request: Request): string | undefined {
+  return factsOf.get(request)?.cacheKey;
+}
+
 export function useCoherentWrites(primary: Db, leaseMs: number): Plugin {
   return {
     onExecute({ args }) {
