@@ -138,9 +138,20 @@ describe("the response cache's hit path before GraphQL", () => {
     const app = appWith(memory);
     const request = { get: `query=${encodeURIComponent(QUERY)}` };
     await answer(app, request);
-    expect((await answer(app, request)).early).toBe(true);
-    // Lease ended: the full path answers (and may still use the response cache).
+    // Per-request headers are still added to a hit: CORS for the caller's origin, the request id.
     const kept = memory.generation;
+    const fromElsewhere = { ...request, headers: { origin: "https://elsewhere.example" } };
+    const cors = await answer(app, fromElsewhere);
+    expect(cors.early).toBe(true);
+    memory.generation = null;
+    const full = await answer(app, fromElsewhere);
+    memory.generation = kept;
+    expect(full.early).toBe(false);
+    expect(cors.headers.get("access-control-allow-origin")).toBe(
+      full.headers.get("access-control-allow-origin"),
+    );
+    expect(cors.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    // Lease ended: the full path answers (and may still use the response cache).
     memory.generation = null;
     expect((await answer(app, request)).early).toBe(false);
     memory.generation = kept;
@@ -199,14 +210,16 @@ describe("the response cache's hit path before GraphQL", () => {
           generation: generationOfDatabase(database().db),
           ttlMs: 60_000,
           inMemoryGeneration: () => memory.generation,
-          hitPathMaxBytes: 512,
+          hitPathMaxBytes: 1024,
         },
       },
     });
     const big = { post: { query: DEEP_WALK, variables: { slug: "scrum-vs-kanban" } } };
     await answer(app, big);
     expect((await answer(app, big)).early).toBe(false);
-    const small = { get: `query=${encodeURIComponent(QUERY)}` };
+    const small = {
+      get: `query=${encodeURIComponent('{ comparison(slug: "scrum-vs-kanban") { id } }')}`,
+    };
     await answer(app, small);
     expect((await answer(app, small)).early).toBe(true);
   });
