@@ -5,8 +5,8 @@ import {
   useResponseCache,
 } from "@graphql-yoga/plugin-response-cache";
 import { sql } from "drizzle-orm";
-import { type ExecutionResult, GraphQLError, getOperationAST } from "graphql";
-import type { Plugin } from "graphql-yoga";
+import { type DocumentNode, type ExecutionResult, GraphQLError, getOperationAST } from "graphql";
+import type { GraphQLParams, Plugin } from "graphql-yoga";
 import { awaitCachesCoherent, type GenerationFollower } from "../db/cache-coherence.ts";
 import { type Db, selectRows } from "../db/client.ts";
 import {
@@ -229,7 +229,7 @@ export function useGenerationResponseCache(options: ResponseCacheOptions): Plugi
     set: (key, value, entities, ttl) => store.set(key, value, entities, ttl),
     invalidate: (entities) => store.invalidate(entities),
   };
-  return useResponseCache({
+  const cache = useResponseCache({
     cache: validated,
     ttl: options.ttlMs,
     invalidateViaMutation: false,
@@ -255,6 +255,22 @@ export function useGenerationResponseCache(options: ResponseCacheOptions): Plugi
       return (generation instanceof Promise ? generation.then(keyOn) : keyOn(generation)) as never;
     },
   }) as Plugin;
+  return {
+    onPluginInit({ addPlugin }) {
+      addPlugin(cache);
+    },
+    // With `invalidateViaMutation: false` the plugin would keep a mutation's answer like a
+    // query's: one that wrote nothing (the generation stays) would then be answered again without
+    // running. Parsing precedes execution, where the plugin asks `enabled` (once per request).
+    onParse({ context }) {
+      return ({ result }) => {
+        const { request, params } = context as { request: Request; params: GraphQLParams };
+        if (!(result instanceof Object) || !("kind" in result)) return;
+        const operation = getOperationAST(result as DocumentNode, params.operationName);
+        if (operation?.operation !== "query") uncached.add(request);
+      };
+    },
+  };
 }
 
 /**

@@ -224,3 +224,43 @@ describe("the response cache's hit path before GraphQL", () => {
     expect((await answer(app, small)).early).toBe(true);
   });
 });
+
+describe("the response cache and mutations", () => {
+  beforeAll(async () => {
+    await seedDatabase(database().db);
+  }, 120_000);
+
+  it("never answers a mutation from the cache, even one that wrote nothing", async () => {
+    const memory = { generation: await generationNow() };
+    const app = appWith(memory);
+    const ids = JSON.parse(
+      (
+        await answer(app, {
+          post: { query: `{ comparison(slug: "scrum-vs-kanban") { id options { id } } }` },
+        })
+      ).bytes.toString(),
+    ).data.comparison;
+    const feedback = {
+      post: {
+        query: `mutation ($input: SubmitFeedbackInput!) {
+          submitFeedback(input: $input) { __typename } }`,
+        variables: {
+          input: { comparisonId: ids.id, preferredOptionId: ids.options[0].id, comment: "Same." },
+        },
+      },
+    };
+    // The first is counted (a write: a new generation); the same again from the same client is
+    // answered without a write, so the generation stays: a cached answer would fit its key.
+    const servedBy: (string | null)[] = [];
+    for (let i = 0; i < 3; i++) {
+      memory.generation = await generationNow();
+      const sent = await answer(app, feedback);
+      expect(JSON.parse(sent.bytes.toString())).toEqual({
+        data: { submitFeedback: { __typename: "SubmitFeedbackPayload" } },
+      });
+      expect(sent.early).toBe(false);
+      servedBy.push(sent.headers.get("x-pickgraph-served-by"));
+    }
+    expect(servedBy).not.toContain("cache");
+  });
+});
