@@ -24,6 +24,7 @@ import { useSpecifiedRulesCache } from "./graphql/validation-cache.ts";
 import { compressionPlugin } from "./http/compression.ts";
 import { explorerPlugin } from "./http/explorer.ts";
 import { readinessPlugin } from "./http/health.ts";
+import { hitPathPlugin } from "./http/hit-path.ts";
 import {
   type OperationLimits,
   operationLimitsPlugin,
@@ -187,7 +188,15 @@ export interface ScaleOutOptions {
   /** Routes queries to replicas and mutations to the primary (`database` is the primary). */
   router?: ReadRouter;
   /** Response cache: where the data generation is read, and the entries' longest life. */
-  responseCache?: { generation: GenerationSource; ttlMs: number; cache?: Cache };
+  responseCache?: {
+    generation: GenerationSource;
+    ttlMs: number;
+    cache?: Cache;
+    /** The generation in memory under a valid lease: enables the hit path before GraphQL. */
+    inMemoryGeneration?: () => bigint | null;
+    /** The hit path's memory bound in bytes (default 32 MiB). */
+    hitPathMaxBytes?: number;
+  };
   /** `Cache-Control: max-age` for anonymous queries over GET (0: `no-store`). */
   httpMaxAgeSeconds?: number;
   persistedDocuments?: { manifest: DocumentManifest; only: boolean };
@@ -208,6 +217,21 @@ function scaleOutPlugins(options: ScaleOutOptions | undefined) {
     ...(options.router ? [useReadRouting(options.router)] : []),
     ...(options.coherentWrites
       ? [useCoherentWrites(options.coherentWrites.primary, options.coherentWrites.leaseMs)]
+      : []),
+    // Last: its onResponse sees the answer as sent (compressed, with the cache's headers), and
+    // its onRequest runs after the request guard has read and checked the body.
+    ...(options.responseCache?.inMemoryGeneration && options.responseCache.ttlMs > 0
+      ? [
+          hitPathPlugin({
+            endpoint: ENDPOINT,
+            inMemoryGeneration: options.responseCache.inMemoryGeneration,
+            ttlMs: options.responseCache.ttlMs,
+            ...(options.responseCache.hitPathMaxBytes !== undefined
+              ? { maxBytes: options.responseCache.hitPathMaxBytes }
+              : {}),
+            variant: options.persistedDocuments?.only ? "persisted-only" : "",
+          }),
+        ]
       : []),
   ];
 }

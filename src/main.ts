@@ -207,6 +207,7 @@ async function scaleOutOptions(
       generation: follower ? generationOfFollower(follower, fromPrimary) : fromPrimary,
       ttlMs: config.RESPONSE_CACHE_TTL_MS,
       ...(store ? { cache: store.cache } : {}),
+      ...(follower ? { inMemoryGeneration: () => follower.current() } : {}),
     },
     httpMaxAgeSeconds: config.HTTP_CACHE_MAX_AGE,
     persistedDocuments: { manifest: loadDocumentManifest(), only: config.PERSISTED_DOCUMENTS_ONLY },

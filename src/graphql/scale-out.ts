@@ -5,8 +5,8 @@ import {
   useResponseCache,
 } from "@graphql-yoga/plugin-response-cache";
 import { sql } from "drizzle-orm";
-import { type ExecutionResult, GraphQLError, getOperationAST } from "graphql";
-import type { Plugin } from "graphql-yoga";
+import { type DocumentNode, type ExecutionResult, GraphQLError, getOperationAST } from "graphql";
+import type { GraphQLParams, Plugin } from "graphql-yoga";
 import { awaitCachesCoherent, type GenerationFollower } from "../db/cache-coherence.ts";
 import { type Db, selectRows } from "../db/client.ts";
 import {
@@ -96,6 +96,8 @@ interface RequestFacts {
   servedBy?: string;
   commitLsn?: string;
   withoutErrors?: boolean;
+  /** The key the response cache built for the request (when it was enabled for it). */
+  cacheKey?: string;
 }
 
 const factsOf = new WeakMap<Request, RequestFacts>();
@@ -227,7 +229,7 @@ export function useGenerationResponseCache(options: ResponseCacheOptions): Plugi
     set: (key, value, entities, ttl) => store.set(key, value, entities, ttl),
     invalidate: (entities) => store.invalidate(entities),
   };
-  return useResponseCache({
+  const cache = useResponseCache({
     cache: validated,
     ttl: options.ttlMs,
     invalidateViaMutation: false,
@@ -244,13 +246,31 @@ export function useGenerationResponseCache(options: ResponseCacheOptions): Plugi
       const keyOn = (generation: bigint | null) => {
         facts(request).generation = generation;
         if (generation === null) uncached.add(request);
-        return `g${generation ?? 0}-${digest}`;
+        const key = `g${generation ?? 0}-${digest}`;
+        if (generation !== null) facts(request).cacheKey = key;
+        return key;
       };
       const generation = options.generation.generation();
       // From memory the key is built synchronously: a hit costs no await and no database.
       return (generation instanceof Promise ? generation.then(keyOn) : keyOn(generation)) as never;
     },
   }) as Plugin;
+  return {
+    onPluginInit({ addPlugin }) {
+      addPlugin(cache);
+    },
+    // With `invalidateViaMutation: false` the plugin would keep a mutation's answer like a
+    // query's: one that wrote nothing (the generation stays) would then be answered again without
+    // running. Parsing precedes execution, where the plugin asks `enabled` (once per request).
+    onParse({ context }) {
+      return ({ result }) => {
+        const { request, params } = context as { request: Request; params: GraphQLParams };
+        if (!(result instanceof Object) || !("kind" in result)) return;
+        const operation = getOperationAST(result as DocumentNode, params.operationName);
+        if (operation?.operation !== "query") uncached.add(request);
+      };
+    },
+  };
 }
 
 /**
@@ -260,6 +280,15 @@ export function useGenerationResponseCache(options: ResponseCacheOptions): Plugi
  * Its client was told its write failed; should the commit have gone through just before the
  * connection broke, other processes may answer from their caches for up to one lease more.
  */
+/**
+ * The response cache's key for this request, when it keyed it on a known generation. The cache
+ * marks an answer it keeps (or served) with `ETag: <key>`; the hit path (http/hit-path.ts) takes
+ * that mark as the cache's decision instead of restating its rules.
+ */
+export function responseCacheKeyOf(request: Request): string | undefined {
+  return factsOf.get(request)?.cacheKey;
+}
+
 export function useCoherentWrites(primary: Db, leaseMs: number): Plugin {
   return {
     onExecute({ args }) {

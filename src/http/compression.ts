@@ -39,7 +39,7 @@ async function compressKept(body: Buffer, encoding: "br" | "gzip"): Promise<Uint
   return compressed;
 }
 
-function acceptedEncoding(header: string | null): "br" | "gzip" | null {
+export function acceptedEncoding(header: string | null): "br" | "gzip" | null {
   if (!header) return null;
   const accepted = new Map<string, number>();
   for (const part of header.split(",")) {

@@ -7,6 +7,9 @@ import type { Plugin } from "graphql-yoga";
  * are read up to `maxBodyBytes` (413 past it, whether or not Content-Length said so) and must be
  * valid UTF-8, which a JSON parser would otherwise turn silently into U+FFFD.
  */
+/** The body text of each POST this guard let through (the hit path keys on it without reading it again). */
+export const checkedBodies = new WeakMap<Request, string>();
+
 export function requestGuardPlugin(options: { endpoint: string; maxBodyBytes: number }): Plugin {
   return {
     async onRequest({ request, url, endResponse, fetchAPI, setRequest }) {
@@ -62,9 +65,13 @@ export function requestGuardPlugin(options: { endpoint: string; maxBodyBytes: nu
       } catch {
         return refuse(400, "BAD_REQUEST", "The request body is not valid UTF-8");
       }
-      setRequest(
-        new fetchAPI.Request(request.url, { method: "POST", headers: request.headers, body: text }),
-      );
+      const checked = new fetchAPI.Request(request.url, {
+        method: "POST",
+        headers: request.headers,
+        body: text,
+      });
+      checkedBodies.set(checked, text);
+      setRequest(checked);
     },
   };
 }
