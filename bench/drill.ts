@@ -2,8 +2,9 @@
  * `npm run drill [-- --seconds 40 --connections 10 --outage 10]`: the load of `npm run load`
  * while the server's Postgres is stopped for `--outage` seconds and started again. The Postgres
  * is one of its own (initdb into a temporary folder, another port), never the shared one.
- * Prints errors before, during and after the outage and the time to recover; exits 1 when the
- * server died or failed outside the outage.
+ * Prints errors before, during and after the outage, the time to recover and the driver's reasons
+ * behind the server's fault answers; exits 1 when the server died or failed outside the outage,
+ * and then prints each late error's timing and the server's last fault lines.
  */
 import { parseArgs } from "node:util";
 import { openDatabase } from "../src/db/client.ts";
@@ -31,7 +32,9 @@ try {
   await migrateDatabase(database.db);
   await seedDatabase(database.db);
   await database.close();
-  const server = await startServer({ DATABASE_URL: pg.url });
+  // warn: the server's kept log tail (64 KB) then holds its database-fault lines with their
+  // reasons, not thousands of request lines, for a run that fails to be explained afterwards.
+  const server = await startServer({ DATABASE_URL: pg.url, LOG_LEVEL: "warn" });
   try {
     const targets = await loadTargets(server.url);
     await runLoad({ url: server.url, targets, connections, seconds: 3 }); // warm-up
@@ -95,6 +98,22 @@ try {
         console.log(`  error ${phase} the outage: ${error}`);
       }
     }
+    // The driver's reasons behind the server's fault answers (from its warn log), counted.
+    const reasons = new Map<string, number>();
+    for (const line of server.output().split("\n")) {
+      if (!line.includes("database fault")) continue;
+      try {
+        const reason = String((JSON.parse(line) as { reason?: unknown }).reason)
+          .replace(/\d+\.\d+\.\d+\.\d+:\d+/g, "host:port")
+          .slice(0, 120);
+        reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      } catch {
+        // A line cut by the 64 KB tail.
+      }
+    }
+    console.log(
+      `server's reasons for fault answers: ${[...reasons].map(([r, n]) => `${r} ×${n}`).join("; ") || "none logged"}`,
+    );
     const alive = server.child.exitCode === null;
     console.log(
       `server process: ${alive ? `alive, RSS ${rssMb(server.pid).toFixed(0)} MB` : "DIED"}`,
@@ -104,6 +123,17 @@ try {
     const lateErrors = after.filter((o) => !o.ok && finished(o) - startedAt > 2_000);
     if (lateErrors.length > 0) {
       console.log(`errors more than 2 s after Postgres was back: ${lateErrors.length}`);
+      for (const o of lateErrors.slice(0, 10)) {
+        console.log(
+          `  sent ${(o.at - startedAt).toFixed(0)} ms after Postgres was back, answered in ${o.ms.toFixed(0)} ms: ${o.error}`,
+        );
+      }
+      // Why the server failed them: its last database-fault lines (the driver's reason, no SQL).
+      const faults = server
+        .output()
+        .split("\n")
+        .filter((line) => line.includes("database fault"));
+      for (const line of faults.slice(-10)) console.log(`  server: ${line.slice(0, 400)}`);
       exitCode = 1;
     }
   } finally {

@@ -150,6 +150,8 @@ export interface RunningServer {
   url: string;
   /** The pid of the node process serving (not a wrapper). */
   pid: number;
+  /** The last 64 KB the server printed. */
+  output(): string;
   stop(): Promise<number | null>;
 }
 
@@ -167,6 +169,7 @@ export async function startServer(
     child: server.process,
     url: server.url,
     pid: server.process.pid as number,
+    output: server.output,
     stop: server.stop,
   };
 }

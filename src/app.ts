@@ -4,7 +4,7 @@ import { GraphQLError } from "graphql";
 import { createYoga, maskError, type YogaServerInstance } from "graphql-yoga";
 import { type Config, loadConfig } from "./config.ts";
 import type { Database } from "./db/client.ts";
-import { classifyDatabaseError } from "./db/database-errors.ts";
+import { classifyDatabaseError, describeDatabaseFailure } from "./db/database-errors.ts";
 import type { ReadRouter } from "./db/replicas.ts";
 import type { Context } from "./graphql/builder.ts";
 import { useCompiledReads } from "./graphql/compiled-reads-plugin.ts";
@@ -125,7 +125,10 @@ const DATABASE_FAULT_MESSAGES = {
 function answerDatabaseFault(error: GraphQLError, logger: Logger): boolean {
   const fault = classifyDatabaseError(error);
   if (fault === null) return false;
-  logger.warn({ fault, path: error.path?.join(".") }, `database fault: ${fault}`);
+  logger.warn(
+    { fault, path: error.path?.join("."), reason: describeDatabaseFailure(error) },
+    `database fault: ${fault}`,
+  );
   const rewritten = error as { -readonly [K in keyof GraphQLError]: GraphQLError[K] };
   rewritten.message = DATABASE_FAULT_MESSAGES[fault];
   rewritten.extensions = { code: fault };
