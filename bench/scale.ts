@@ -10,6 +10,7 @@ import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { runScript, type Server, startServer } from "../tests/helpers/processes.ts";
 import { startReplicatedPostgres } from "../tests/scale/replication-cluster.ts";
+import { median } from "./http-load.ts";
 
 const DEEP_WALK = readFileSync(
   fileURLToPath(new URL("../documents/DeepWalk.graphql", import.meta.url)),
@@ -91,14 +92,6 @@ async function round(server: Server, slugs: string[], ms: number): Promise<Round
     cpuMs: cpuMs / Math.max(1, latencies.length),
     hits: hits / Math.max(1, latencies.length),
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 function summary(rounds: Round[]) {

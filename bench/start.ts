@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { migratedTemplate } from "../src/db/pglite-template.ts";
+import { median } from "./http-load.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const QUERY = '{ comparison(slug: "individual-contributor-model-vs-management-track") { title } }';
@@ -123,14 +124,6 @@ async function timeToFirstAnswer(entry: Entry, dataDir: string): Promise<Start> 
       await new Promise((done) => setTimeout(done, 100));
     }
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 /**

@@ -14,6 +14,7 @@ import { seedDatabase } from "../src/editing/seed.ts";
 import { importPages } from "../src/ingest/import-pages.ts";
 import { parsePages } from "../src/ingest/parse-page.ts";
 import { renderPage } from "../src/ingest/render-page.ts";
+import { median } from "./http-load.ts";
 import { generatePages } from "./import.ts";
 import { mulberry32 } from "./random.ts";
 import { DEEP_WALK, NEIGHBORHOOD, TOPIC_PAGE } from "./walk-queries.ts";
@@ -145,14 +146,6 @@ function rssMb(pid: number): number {
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function startProcess(
