@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Cache } from "@graphql-yoga/plugin-response-cache";
 import { PothosValidationError } from "@pothos/core";
 import { GraphQLError } from "graphql";
@@ -24,7 +25,7 @@ import { useSpecifiedRulesCache } from "./graphql/validation-cache.ts";
 import { compressionPlugin } from "./http/compression.ts";
 import { explorerPlugin } from "./http/explorer.ts";
 import { readinessPlugin } from "./http/health.ts";
-import { hitPathPlugin } from "./http/hit-path.ts";
+import { createHitPath, type HitPath } from "./http/hit-path.ts";
 import {
   type OperationLimits,
   operationLimitsPlugin,
@@ -207,8 +208,26 @@ export interface ScaleOutOptions {
   coherentWrites?: { primary: Database["db"]; leaseMs: number };
 }
 
-function scaleOutPlugins(options: ScaleOutOptions | undefined) {
+function scaleOutPlugins(
+  options: ScaleOutOptions | undefined,
+  front: { maxBodyBytes: number; logger: Logger; hitPath?: HitPath },
+) {
   if (!options) return [];
+  const hitPath =
+    options.responseCache?.inMemoryGeneration && options.responseCache.ttlMs > 0
+      ? createHitPath({
+          endpoint: ENDPOINT,
+          inMemoryGeneration: options.responseCache.inMemoryGeneration,
+          ttlMs: options.responseCache.ttlMs,
+          ...(options.responseCache.hitPathMaxBytes !== undefined
+            ? { maxBytes: options.responseCache.hitPathMaxBytes }
+            : {}),
+          variant: options.persistedDocuments?.only ? "persisted-only" : "",
+          maxBodyBytes: front.maxBodyBytes,
+          logger: front.logger,
+        })
+      : undefined;
+  front.hitPath = hitPath;
   // Order matters: a persisted id becomes a document before the cache keys it; the cache answers
   // before routing picks a reader.
   return [
@@ -223,20 +242,25 @@ function scaleOutPlugins(options: ScaleOutOptions | undefined) {
       : []),
     // Last: its onResponse sees the answer as sent (compressed, with the cache's headers), and
     // its onRequest runs after the request guard has read and checked the body.
-    ...(options.responseCache?.inMemoryGeneration && options.responseCache.ttlMs > 0
-      ? [
-          hitPathPlugin({
-            endpoint: ENDPOINT,
-            inMemoryGeneration: options.responseCache.inMemoryGeneration,
-            ttlMs: options.responseCache.ttlMs,
-            ...(options.responseCache.hitPathMaxBytes !== undefined
-              ? { maxBytes: options.responseCache.hitPathMaxBytes }
-              : {}),
-            variant: options.persistedDocuments?.only ? "persisted-only" : "",
-          }),
-        ]
-      : []),
+    ...(hitPath ? [hitPath.plugin] : []),
   ];
+}
+
+const fronts = new WeakMap<App, HitPath["serve"]>();
+
+/**
+ * How a Node server should hand requests to the app: through the response cache's front (a
+ * repeated anonymous query answered before yoga, http/hit-path.ts) when the app has one.
+ */
+export function nodeHandlerOf(
+  app: App,
+): (request: IncomingMessage, response: ServerResponse) => void {
+  const serve = fronts.get(app);
+  if (serve === undefined) return app;
+  const next = (request: IncomingMessage, response: ServerResponse) => {
+    void app(request, response);
+  };
+  return (request, response) => serve(request, response, next);
 }
 // --- end issue 13 ---
 
@@ -267,7 +291,12 @@ export function createApp({
 }: AppOptions): App {
   const http: HttpSettings = { ...httpSettings(loadConfig()), ...settings };
   const admitFrom = createPublicWriteGate(http.publicWrites, publicWriteStore);
-  return createYoga<Record<string, never>, Context>({
+  const front: { maxBodyBytes: number; logger: Logger; hitPath?: HitPath } = {
+    maxBodyBytes: http.maxBodyBytes,
+    logger,
+  };
+  const scaleOutPlugged = scaleOutPlugins(scaleOut, front);
+  const app = createYoga<Record<string, never>, Context>({
     schema,
     context: ({ request, ...serverContext }) =>
       createContext(
@@ -313,7 +342,9 @@ export function createApp({
       // issue 9: hot reads as one prepared statement; after the limits, which still apply.
       useCompiledReads(),
       // Issue 13, after the compiled reads: routing picks ctx.db when the read runs.
-      ...scaleOutPlugins(scaleOut),
+      ...scaleOutPlugged,
     ],
   });
+  if (front.hitPath) fronts.set(app, front.hitPath.serve);
+  return app;
 }

@@ -261,7 +261,7 @@ async function main(): Promise<void> {
     );
   }
 
-  const { createApp } = await appModule;
+  const { createApp, nodeHandlerOf } = await appModule;
   const scaleOut = await scaleOutOptions(config, database, logger);
   // submitFeedback's rate limit: one budget per client across every process and machine on
   // the same Redis, else on the same database (the rate_limits table).
@@ -287,6 +287,8 @@ async function main(): Promise<void> {
       ? { kind: "redis", redis: rateLimitRedis }
       : { kind: "database", db: database.db },
   });
+  // A repeated anonymous query is answered before yoga when the response cache has it.
+  const handle = nodeHandlerOf(app);
   const server = createServer((request, response) => {
     // Per-database readiness of the primary and each replica (issue 13).
     if (request.url === "/ready/databases" && scaleOut.router) {
@@ -295,7 +297,7 @@ async function main(): Promise<void> {
       response.end(JSON.stringify(report));
       return;
     }
-    app(request, response);
+    handle(request, response);
   });
   let port: number;
   try {

@@ -12,7 +12,7 @@ interface RequestRecord {
   codes: string[];
 }
 
-const REQUEST_ID = /^[\w.:-]{1,100}$/;
+export const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
 /** Bounded: never the SQL parameters a driver error carries, never more than a few hundred characters. */
 export function describeError(error: unknown): Record<string, unknown> {

@@ -1,11 +1,15 @@
 import { readFileSync } from "node:fs";
+import { createServer, request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.ts";
+import { createApp, nodeHandlerOf } from "../../src/app.ts";
 import { selectRows } from "../../src/db/client.ts";
 import { seedDatabase } from "../../src/editing/seed.ts";
 import { generationOfDatabase } from "../../src/graphql/scale-out.ts";
 import { HIT_PATH_HEADER } from "../../src/http/hit-path.ts";
+import { createLogger } from "../../src/logger.ts";
 import { useTestDatabase } from "../helpers/database.ts";
 
 /**
@@ -65,7 +69,8 @@ async function answer(
         });
   return {
     status: response.status,
-    headers: response.headers,
+    // Names as sent: whatwg-node's Headers may keep "ETag" as given, and its `get("etag")` misses it.
+    headers: new Headers([...response.headers]),
     bytes: Buffer.from(await response.arrayBuffer()),
     early: response.headers.get(HIT_PATH_HEADER) === "hit",
   };
@@ -262,5 +267,158 @@ describe("the response cache and mutations", () => {
       servedBy.push(sent.headers.get("x-pickgraph-served-by"));
     }
     expect(servedBy).not.toContain("cache");
+  });
+});
+
+/** Raw HTTP against a Node server: the bytes as sent (no decompression) and every header. */
+function send(
+  port: number,
+  init: { method: "GET" | "POST"; path: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; headers: IncomingHttpHeaders; bytes: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      {
+        host: "127.0.0.1",
+        port,
+        method: init.method,
+        path: init.path,
+        headers: {
+          ...init.headers,
+          ...(init.body === undefined ? {} : { "content-length": Buffer.byteLength(init.body) }),
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            bytes: Buffer.concat(chunks),
+          }),
+        );
+      },
+    );
+    request.on("error", reject);
+    request.end(init.body);
+  });
+}
+
+/** Every header but those that differ per request or per moment. */
+function lasting(headers: IncomingHttpHeaders) {
+  const { date: _date, "x-request-id": _id, ...rest } = headers;
+  return rest;
+}
+
+describe("the hit path's front, on Node's request before yoga", () => {
+  beforeAll(async () => {
+    await seedDatabase(database().db);
+  }, 120_000);
+
+  it("answers a repeated query with yoga's bytes and headers, and only while exact", async () => {
+    const memory: { generation: bigint | null } = { generation: await generationNow() };
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger(
+      "info",
+      new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(JSON.parse(String(chunk)));
+          done();
+        },
+      }),
+    );
+    const app = createApp({
+      database: database(),
+      logErrors: false,
+      logger,
+      scaleOut: {
+        responseCache: {
+          generation: generationOfDatabase(database().db),
+          ttlMs: 60_000,
+          inMemoryGeneration: () => memory.generation,
+        },
+        httpMaxAgeSeconds: 5,
+      },
+    });
+    const handle = nodeHandlerOf(app);
+    const server = createServer((request, response) => handle(request, response));
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const { port } = server.address() as AddressInfo;
+    /** Whether the last request was answered by the front (its log line says so). */
+    const atFront = () => (lines.at(-1) as { hitPath?: string }).hitPath === "front";
+    const body = JSON.stringify({ query: DEEP_WALK, variables: { slug: "scrum-vs-kanban" } });
+    const post = (headers: Record<string, string> = {}, text = body) =>
+      send(port, {
+        method: "POST",
+        path: "/graphql",
+        headers: { "content-type": "application/json", accept: "application/json", ...headers },
+        body: text,
+      });
+    try {
+      // Compressed and from an origin: the CORS and encoding headers are yoga's, kept whole.
+      const browser = { origin: "https://elsewhere.example", "accept-encoding": "gzip" };
+      const first = await post(browser);
+      expect(first.status).toBe(200);
+      expect(atFront()).toBe(false);
+      const second = await post(browser);
+      expect(atFront()).toBe(true);
+      expect(second.headers["content-encoding"]).toBe("gzip");
+      expect(second.headers["access-control-allow-origin"]).toBe(browser.origin);
+      expect(second.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(second.headers["x-request-id"]).not.toBe(first.headers["x-request-id"]);
+      expect(second.bytes.equals(first.bytes)).toBe(true);
+      // Another origin is another front entry: yoga's own hit path answers it first, then the
+      // front, with the same headers yoga sent for that origin.
+      const other = { ...browser, origin: "https://other.example" };
+      const early = await post(other);
+      expect(atFront()).toBe(false);
+      expect(early.headers[HIT_PATH_HEADER]).toBe("hit");
+      const front = await post({ ...other, "x-request-id": "given-id.1" });
+      expect(atFront()).toBe(true);
+      expect(front.headers["x-request-id"]).toBe("given-id.1");
+      expect(lasting(front.headers)).toEqual(lasting(early.headers));
+      expect(front.bytes.equals(early.bytes)).toBe(true);
+      // GET: keyed on the query string.
+      const get = { method: "GET" as const, path: `/graphql?query=${encodeURIComponent(QUERY)}` };
+      const getFirst = await send(port, get);
+      await send(port, get);
+      const getFront = await send(port, get);
+      expect(atFront()).toBe(true);
+      expect(lasting(getFront.headers)).toMatchObject({ etag: getFirst.headers.etag });
+      expect(getFront.bytes.equals(getFirst.bytes)).toBe(true);
+
+      // The same bytes with another content type are yoga's to refuse, not a hit.
+      const refused = await post({ ...browser, "content-type": "text/plain" });
+      expect(refused.status).toBe(415);
+      // A token or a revalidation never takes the front.
+      await post({ ...browser, authorization: "Bearer nope" });
+      expect(atFront()).toBe(false);
+      await post({ ...browser, "if-none-match": String(second.headers.etag ?? "x") });
+      expect(atFront()).toBe(false);
+      // Lease ended: yoga answers (the front never serves without the generation in memory).
+      const kept = memory.generation;
+      memory.generation = null;
+      await post(browser);
+      expect(atFront()).toBe(false);
+      memory.generation = kept;
+      await post(browser);
+      expect(atFront()).toBe(true);
+      // A write taken in: the next answer is the new one, then the front serves that.
+      await database().db.execute(
+        sql`UPDATE comparisons SET intro = 'Changed for the front.' WHERE slug = 'scrum-vs-kanban'`,
+      );
+      memory.generation = await generationNow();
+      const changed = await send(port, get);
+      expect(atFront()).toBe(false);
+      expect(JSON.parse(changed.bytes.toString())).toEqual({
+        data: { comparison: { intro: "Changed for the front." } },
+      });
+      await send(port, get);
+      const changedFront = await send(port, get);
+      expect(atFront()).toBe(true);
+      expect(changedFront.bytes.equals(changed.bytes)).toBe(true);
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
   });
 });
