@@ -118,4 +118,47 @@ describe.runIf(testDriver === "postgres")("cache coherence across processes", ()
       await writer.db.execute(sql`DELETE FROM cache_processes WHERE id = 'stuck'`);
     }
   }, 30_000);
+
+  it("never vouches for a generation a writer moved past while the process registered", async () => {
+    const opened = await openDatabase({ driver: "postgres", url: database().url as string });
+    let statements = 0;
+    let answered: bigint | null = null;
+    // The follower's first statement reads the generation, its second writes its first
+    // acknowledgement. Just before that one a writer commits and waits: no row of this process
+    // exists yet, so the writer is answered at once.
+    const db = new Proxy(opened.db, {
+      get(target, property, receiver) {
+        if (property !== "execute") return Reflect.get(target, property, receiver);
+        return async (query: unknown) => {
+          statements += 1;
+          if (statements === 2) {
+            await write();
+            await awaitCachesCoherent(writer.db, 2_000);
+            answered = await generation();
+          }
+          return (target.execute as (q: unknown) => Promise<unknown>).call(target, query);
+        };
+      },
+    });
+    // The notification of that write is late (nothing guarantees when it arrives): never here.
+    const follower = new GenerationFollower(
+      {
+        db,
+        driver: opened.driver,
+        location: opened.location,
+        close: () => opened.close(),
+        listen: async () => ({ unlisten: async () => {} }),
+      },
+      { leaseMs: 2_000, logger: silentLogger },
+    );
+    try {
+      await follower.start();
+      expect(answered).not.toBeNull();
+      // What a request arriving now would key on includes the write its writer was answered for.
+      expect(follower.current()).toBe(answered);
+    } finally {
+      await follower.close();
+      await opened.close();
+    }
+  }, 30_000);
 });
