@@ -21,7 +21,12 @@ import { REQUEST_ID } from "./request-log.ts";
  *   (`If-None-Match`, `If-Modified-Since`) always take the full path.
  * - Only answers the response cache itself decided to keep are stored: executed as a query, 200,
  *   and marked by the cache with `ETag: <its key>` (it marks only error-free answers it keys on a
- *   known generation). The entry keeps the generation of that key.
+ *   known generation), or answered by the response cache from such an entry, also one another
+ *   process stored (Redis): the full path would answer from it again. The entry keeps the
+ *   generation of that key.
+ * - The front (`serve`, main.ts's Node server) answers before yoga: its key is the raw request
+ *   and every request header an answer depends on, CORS inputs included, and it replays yoga's
+ *   whole answer (the headers yoga sent for exactly those) with a new request id.
  * - An entry is served only while the process holds the current generation in memory under a
  *   valid lease (`inMemoryGeneration` not null) and it equals the entry's: the same rule the
  *   response cache applies, so a write answered anywhere is never followed by an older answer.
@@ -234,9 +239,10 @@ export function createHitPath(options: HitPathOptions): HitPath {
   /** Requests that missed here and may fill an entry: their key. */
   const pending = new WeakMap<Request, string>();
   const executedQueries = new WeakSet<Request>();
-  /** Response-cache keys this process ran as a query (a key names one document and operation). */
-  const queryKeys = new LRUCache<string, true>({ max: 10_000 });
-  /** Requests the response cache answered from an entry of a key in `queryKeys`. */
+  /**
+   * Requests the response cache answered from an entry, whichever process ran it (in-process,
+   * or another one through Redis): the full path would answer them from that entry again.
+   */
   const servedByCache = new WeakSet<Request>();
 
   function keyOf(request: Request, search: string): string | null {
@@ -287,20 +293,15 @@ export function createHitPath(options: HitPathOptions): HitPath {
     },
     onExecute({ args }) {
       if (getOperationAST(args.document, args.operationName)?.operation === "query") {
-        const request = (args.contextValue as { request: Request }).request;
-        executedQueries.add(request);
-        const key = responseCacheKeyOf(request);
-        if (key !== undefined) queryKeys.set(key, true);
+        executedQueries.add((args.contextValue as { request: Request }).request);
       }
     },
     onResultProcess({ request, result }) {
       // Answered by the response cache in `onParams` (no execution): it serves only what it
       // kept, under the key it built for this request.
-      const key = responseCacheKeyOf(request);
       if (
-        key !== undefined &&
-        (result as Record<symbol, unknown>)[SERVED_FROM_CACHE] === true &&
-        queryKeys.has(key)
+        responseCacheKeyOf(request) !== undefined &&
+        (result as Record<symbol, unknown>)[SERVED_FROM_CACHE] === true
       ) {
         servedByCache.add(request);
       }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
+import { createInMemoryCache } from "@graphql-yoga/plugin-response-cache";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp, nodeHandlerOf } from "../../src/app.ts";
@@ -227,6 +228,43 @@ describe("the response cache's hit path before GraphQL", () => {
     };
     await answer(app, small);
     expect((await answer(app, small)).early).toBe(true);
+  });
+});
+
+describe("the hit path and a response cache shared by processes (Redis)", () => {
+  beforeAll(async () => {
+    await seedDatabase(database().db);
+  }, 120_000);
+
+  it("keeps an answer another process stored, once the response cache served it", async () => {
+    const memory = { generation: await generationNow() };
+    const shared = createInMemoryCache();
+    const process = () =>
+      createApp({
+        database: database(),
+        logErrors: false,
+        scaleOut: {
+          responseCache: {
+            generation: generationOfDatabase(database().db),
+            ttlMs: 60_000,
+            cache: shared,
+            inMemoryGeneration: () => memory.generation,
+          },
+          httpMaxAgeSeconds: 5,
+        },
+      });
+    const [a, b] = [process(), process()];
+    const request = { post: { query: DEEP_WALK, variables: { slug: "rest-vs-graphql" } } };
+    const ran = await answer(a, request);
+    expect(ran.headers.get("x-pickgraph-served-by")).not.toBe("cache");
+    // b never ran it: its first answer is the shared entry, its second comes from its hit path.
+    const shared1 = await answer(b, request);
+    expect(shared1.early).toBe(false);
+    expect(shared1.headers.get("x-pickgraph-served-by")).toBe("cache");
+    const early = await answer(b, request);
+    expect(early.early).toBe(true);
+    expectSameAnswer(shared1, early);
+    expect(early.bytes.equals(ran.bytes)).toBe(true);
   });
 });
 
