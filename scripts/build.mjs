@@ -122,6 +122,33 @@ export const BUNDLE = join(DIST, "bundle", "main.js");
  * whose transports load files by path, and the GraphiQL page. Without esbuild (a production install) there is no
  * bundle and `npm start` runs dist/main.js.
  */
+/**
+ * @whatwg-node/server compares its Request class with `globalThis.Request` once, when yoga is
+ * created, and touching that global makes Node load its internal fetch (undici): ~270 ms of CPU
+ * at every start, for a comparison whose answer is known when the class is the package's own
+ * ponyfill (it is on Node). The comparison still runs for any other class.
+ */
+const skipNativeFetchLoad = {
+  name: "skip-native-fetch-load",
+  setup(build) {
+    build.onLoad(
+      { filter: /@whatwg-node[\\/]server[\\/]esm[\\/]createServerAdapter\.js$/ },
+      (args) => {
+        const source = readFileSync(args.path, "utf8");
+        const comparison = "fetchAPI.Request !== globalThis.Request";
+        if (!source.includes(comparison)) return undefined;
+        return {
+          contents: source.replace(
+            comparison,
+            `(fetchAPI.Request.name === "PonyfillRequest" || ${comparison})`,
+          ),
+          loader: "js",
+        };
+      },
+    );
+  },
+};
+
 async function bundleServer() {
   rmSync(dirname(BUNDLE), { recursive: true, force: true });
   let esbuild;
@@ -151,6 +178,7 @@ async function bundleServer() {
       banner: {
         js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
       },
+      plugins: [skipNativeFetchLoad],
       logLevel: "silent",
     })
     .catch((error) => {

@@ -1,24 +1,37 @@
+import { getMappedArgumentValues } from "@pothos/core";
 import { createComplexityRule } from "@pothos/plugin-complexity";
 import {
   type DocumentNode,
   type FieldNode,
+  type FragmentDefinitionNode,
   GraphQLError,
+  type GraphQLField,
   type GraphQLInputType,
+  type GraphQLOutputType,
   type GraphQLSchema,
   getArgumentValues,
+  getNamedType,
   getVariableValues,
   isInputObjectType,
   isInputType,
+  isInterfaceType,
   isListType,
   isNonNullType,
+  isObjectType,
+  isOutputType,
   Kind,
   NoSchemaIntrospectionCustomRule,
   type OperationDefinitionNode,
   parse,
+  type SelectionSetNode,
+  TypeInfo,
   typeFromAST,
   type ValidationContext,
   type ValidationRule,
+  type ValueNode,
   type VariableDefinitionNode,
+  visit,
+  visitWithTypeInfo,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { argumentProblem, MAX_LIST_ARGUMENT } from "../graphql/argument-checks.ts";
@@ -361,12 +374,324 @@ function argumentRule(
   };
 }
 
+// --- issue 9: the limits' verdict compiled per document ---
+
+/**
+ * What the cost of a selection comes to: its depth (the document's shape alone) and its cost,
+ * fixed when no argument it depends on is a variable, else a function of the request.
+ */
+interface CompiledCost {
+  depth: number;
+  fixed: number | null;
+  cost: (request: VerdictRequest) => number;
+}
+
+interface VerdictRequest {
+  context: object;
+  info: {
+    fragments: Record<string, FragmentDefinitionNode>;
+    variableValues: object;
+    schema: GraphQLSchema;
+  };
+}
+
+/** A field whose arguments hold a variable: checked with each request's variables. */
+interface VariableArguments {
+  parentType: string;
+  field: GraphQLField<unknown, unknown>;
+  node: FieldNode;
+}
+
+/**
+ * A document's verdict on the request's variables: true when none of this plugin's rules would
+ * report anything (the variables fit, the shape, cost and arguments are within the limits),
+ * false when one might, and the request is then validated by the rules themselves.
+ */
+type Verdict = (variables: Record<string, unknown>, context: object) => boolean;
+
+const NEVER: Verdict = () => false;
+
+function holdsVariable(node: ValueNode): boolean {
+  if (node.kind === Kind.VARIABLE) return true;
+  if (node.kind === Kind.LIST) return node.values.some(holdsVariable);
+  if (node.kind === Kind.OBJECT) return node.fields.some((field) => holdsVariable(field.value));
+  return false;
+}
+
+const argumentsHoldVariables = (node: FieldNode) =>
+  (node.arguments ?? []).some((argument) => holdsVariable(argument.value));
+
+type ComplexityOption = number | { field?: number; multiplier?: number } | undefined;
+type ComplexityFunction = (
+  args: unknown,
+  context: object,
+  field: GraphQLField<unknown, unknown>,
+) => ComplexityOption;
+
+/**
+ * plugin-complexity's `complexityFromSelectionSet` (calculate-complexity.js), evaluated once per
+ * document: a field's cost is folded to a number when its arguments hold no variable (costs are
+ * functions of the arguments alone) and it has no argument mappers (which see the context).
+ * Whatever the plugin would refuse (an unknown field, a cyclic fragment) throws here too, and
+ * the document is then left to the rules.
+ */
+function compileSelectionSet(
+  schema: GraphQLSchema,
+  fragments: Record<string, FragmentDefinitionNode>,
+  selectionSet: SelectionSetNode,
+  type: GraphQLOutputType,
+  traversal: Traversal,
+): CompiledCost {
+  // As the plugin does: a selection set counted once per type, so exponential spreads stay cheap.
+  const cached = traversal.results.get(selectionSet)?.get(type);
+  if (cached) return cached;
+  if (traversal.active.has(selectionSet)) throw new Error("cyclic fragment");
+  traversal.active.add(selectionSet);
+  const parts: CompiledCost[] = [];
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      parts.push(compileField(schema, fragments, selection, type, traversal));
+    } else {
+      const fragment =
+        selection.kind === Kind.FRAGMENT_SPREAD ? fragments[selection.name.value] : selection;
+      if (!fragment) throw new Error("missing fragment");
+      const fragmentType = fragment.typeCondition
+        ? schema.getType(fragment.typeCondition.name.value)
+        : type;
+      if (!fragmentType || !isOutputType(fragmentType)) throw new Error("not an output type");
+      parts.push(
+        compileSelectionSet(schema, fragments, fragment.selectionSet, fragmentType, traversal),
+      );
+    }
+  }
+  traversal.active.delete(selectionSet);
+  const depth = parts.reduce((deepest, part) => Math.max(deepest, part.depth), 0);
+  let result: CompiledCost;
+  if (parts.every((part) => part.fixed !== null)) {
+    const fixed = parts.reduce((sum, part) => sum + (part.fixed as number), 0);
+    result = { depth, fixed, cost: () => fixed };
+  } else {
+    // Once per request however often the selection set is spread, like the plugin's cache.
+    let last: { request: VerdictRequest; cost: number } | undefined;
+    result = {
+      depth,
+      fixed: null,
+      cost: (request) => {
+        if (last?.request !== request) {
+          last = { request, cost: parts.reduce((sum, part) => sum + part.cost(request), 0) };
+        }
+        return last.cost;
+      },
+    };
+  }
+  let byType = traversal.results.get(selectionSet);
+  if (!byType) {
+    byType = new Map();
+    traversal.results.set(selectionSet, byType);
+  }
+  byType.set(type, result);
+  return result;
+}
+
+interface Traversal {
+  active: Set<SelectionSetNode>;
+  results: Map<SelectionSetNode, Map<GraphQLOutputType, CompiledCost>>;
+}
+
+function listType(type: GraphQLOutputType): boolean {
+  return isListType(isNonNullType(type) ? type.ofType : type);
+}
+
+function compileField(
+  schema: GraphQLSchema,
+  fragments: Record<string, FragmentDefinitionNode>,
+  selection: FieldNode,
+  type: GraphQLOutputType,
+  traversal: Traversal,
+): CompiledCost {
+  const name = selection.name.value;
+  const field = isObjectType(type) || isInterfaceType(type) ? type.getFields()[name] : undefined;
+  if (!field && !name.startsWith("__")) throw new Error("unknown field");
+  const option = field?.extensions?.complexity as ComplexityOption | ComplexityFunction;
+  const sub =
+    field && selection.selectionSet
+      ? compileSelectionSet(
+          schema,
+          fragments,
+          selection.selectionSet,
+          getNamedType(field.type),
+          traversal,
+        )
+      : null;
+  const depth = 1 + (sub?.depth ?? 0);
+  const total = (resolved: ComplexityOption, subCost: number) => {
+    const multiplier =
+      typeof resolved === "object" && resolved.multiplier !== undefined
+        ? resolved.multiplier
+        : field && listType(field.type)
+          ? 10 // plugin-complexity's DEFAULT_LIST_MULTIPLIER
+          : 1;
+    const own = typeof resolved === "number" ? resolved : (resolved?.field ?? 1);
+    return (sub ? subCost * Math.max(multiplier, 0) : 0) + own;
+  };
+  if (!field || typeof option !== "function") {
+    const plain = typeof option === "function" ? undefined : option;
+    if (sub?.fixed === null) {
+      const subCost = sub.cost;
+      return { depth, fixed: null, cost: (request) => total(plain, subCost(request)) };
+    }
+    const fixed = total(plain, sub?.fixed ?? 0);
+    return { depth, fixed, cost: () => fixed };
+  }
+  const mappers = (field.extensions as { pothosArgMappers?: unknown[] }).pothosArgMappers;
+  const resolve = (request: VerdictRequest) => {
+    const args = getMappedArgumentValues(
+      field,
+      selection,
+      request.context as never,
+      request.info as never,
+    );
+    if (args instanceof Promise) throw new Error("asynchronous argument mapping");
+    return option(args, request.context, field);
+  };
+  if (!argumentsHoldVariables(selection) && !mappers?.length) {
+    const resolved = option(getArgumentValues(field, selection, {}), {}, field);
+    if (sub?.fixed !== null) {
+      const fixed = total(resolved, sub?.fixed ?? 0);
+      return { depth, fixed, cost: () => fixed };
+    }
+    const subCost = sub.cost;
+    return { depth, fixed: null, cost: (request) => total(resolved, subCost(request)) };
+  }
+  const subCost = sub?.cost ?? (() => 0);
+  return { depth, fixed: null, cost: (request) => total(resolve(request), subCost(request)) };
+}
+
+/**
+ * The verdict of this plugin's rules on a document, compiled once: everything that does not
+ * depend on the variables (the operation chosen, aliases, directives, depth, the cost and
+ * arguments of fields without variables) is decided here; what does is left to a few calls per
+ * request. A document that any part would refuse always goes to the rules. Skipping the rules
+ * when they would report nothing leaves the validation result as it was, whatever graphql's
+ * own rules or other plugins' rules report.
+ */
+function compileVerdict(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  limits: OperationLimits,
+): Verdict {
+  const operation = chosenOperation(document, operationName);
+  if (!operation) return NEVER;
+  if (operation.operation === "subscription" && !schema.getSubscriptionType()) return NEVER;
+  const fragments: Record<string, FragmentDefinitionNode> = {};
+  let aliases = 0;
+  let directives = 0;
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
+    if (
+      definition.kind === Kind.OPERATION_DEFINITION ||
+      definition.kind === Kind.FRAGMENT_DEFINITION
+    ) {
+      const counted = countDirectivesAndAliases(definition as OperationDefinitionNode, new Set());
+      aliases += counted.aliases;
+      directives += counted.directives;
+    }
+  }
+  if (aliases > limits.maxAliases || directives > limits.maxDirectives) return NEVER;
+  const root = schema.getRootType(operation.operation);
+  if (!root) return NEVER;
+  let cost: CompiledCost;
+  try {
+    cost = compileSelectionSet(schema, fragments, operation.selectionSet, root, {
+      active: new Set(),
+      results: new Map(),
+    });
+  } catch {
+    return NEVER;
+  }
+  if (cost.depth > limits.maxDepth) return NEVER;
+  if (cost.fixed !== null && cost.fixed > limits.maxCost) return NEVER;
+  // The argument rule checks every field of the document, with the chosen operation's variables.
+  const variableArguments: VariableArguments[] = [];
+  let refused = false;
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const field = typeInfo.getFieldDef();
+        const parent = typeInfo.getParentType();
+        if (!field || !parent || field.args.length === 0) return;
+        if (argumentsHoldVariables(node)) {
+          variableArguments.push({ parentType: parent.name, field, node });
+          return;
+        }
+        try {
+          if (argumentProblem(parent.name, field, getArgumentValues(field, node, {})))
+            refused = true;
+        } catch {
+          refused = true;
+        }
+      },
+    }),
+  );
+  if (refused) return NEVER;
+  const definitions = operation.variableDefinitions ?? [];
+  return (variables, context) => {
+    if (oversizedVariable(schema, operation, variables)) return false;
+    const { coerced, errors } = getVariableValues(schema, definitions, variables, { maxErrors: 1 });
+    if (errors || !coerced) return false;
+    try {
+      for (const { parentType, field, node } of variableArguments) {
+        if (argumentProblem(parentType, field, getArgumentValues(field, node, coerced)))
+          return false;
+      }
+      if (cost.fixed !== null) return true;
+      return (
+        cost.cost({ context, info: { fragments, variableValues: coerced, schema } }) <=
+        limits.maxCost
+      );
+    } catch {
+      return false;
+    }
+  };
+}
+// --- end issue 9 ---
+
 /**
  * The operation limits as one yoga plugin: the document's length before it is parsed, its
  * tokens while it is parsed, and its shape, cost and arguments while it is validated, so a
  * refused request never reaches a resolver or the database.
  */
-export function operationLimitsPlugin(limits: OperationLimits): Plugin {
+export function operationLimitsPlugin(
+  limits: OperationLimits,
+  options: {
+    /** Off: every request runs the rules (tests compare the two ways; default on). */
+    compiledVerdict?: boolean;
+  } = {},
+): Plugin {
+  const compiled = options.compiledVerdict ?? true;
+  // Per parsed document (yoga caches documents by text), per operation name.
+  const verdicts = new WeakMap<DocumentNode, Map<string, Verdict>>();
+  const verdictFor = (
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operationName: string | undefined,
+  ) => {
+    let byOperation = verdicts.get(document);
+    if (!byOperation) {
+      byOperation = new Map();
+      verdicts.set(document, byOperation);
+    }
+    const key = operationName ?? "";
+    let verdict = byOperation.get(key);
+    if (!verdict) {
+      verdict = compileVerdict(schema, document, operationName, limits);
+      byOperation.set(key, verdict);
+    }
+    return verdict;
+  };
   return {
     onParams({ params }) {
       const length = typeof params.query === "string" ? params.query.length : 0;
@@ -397,7 +722,7 @@ export function operationLimitsPlugin(limits: OperationLimits): Plugin {
         }
       });
     },
-    onValidate({ addValidationRule, context }) {
+    onValidate({ addValidationRule, context, params: validation }) {
       const params = (context as { params?: { variables?: unknown; operationName?: string } })
         .params;
       const variables =
@@ -405,6 +730,14 @@ export function operationLimitsPlugin(limits: OperationLimits): Plugin {
           ? (params.variables as Record<string, unknown>)
           : {};
       const operationName = params?.operationName ?? undefined;
+      // A document's compiled verdict accepts most requests in a few calls; the rules below run
+      // only when it cannot, so every refusal is theirs, worded as before.
+      if (
+        compiled &&
+        verdictFor(validation.schema, validation.documentAST, operationName)(variables, context)
+      ) {
+        return;
+      }
       // Once per request, shared by the rules.
       let problem: GraphQLError | null | undefined;
       const problemOf = (validation: ValidationContext) => {

@@ -65,13 +65,33 @@ export function requestGuardPlugin(options: { endpoint: string; maxBodyBytes: nu
       } catch {
         return refuse(400, "BAD_REQUEST", "The request body is not valid UTF-8");
       }
+      // Without a body: the text is parsed from checkedBodies (onRequestParse below), not read
+      // again through a stream that yoga's own size limit would pipe through a transform.
       const checked = new fetchAPI.Request(request.url, {
         method: "POST",
         headers: request.headers,
-        body: text,
       });
       checkedBodies.set(checked, text);
       setRequest(checked);
+    },
+    // issue 9: yoga's JSON parser given the checked text, as the request's `json()` would give
+    // it (the same errors, worded as @whatwg-node words them). Re-reading the body cost a stream
+    // pipeline, an abort signal and a DOMException per request.
+    onRequestParse({ request, requestParser, setRequestParser }) {
+      const text = checkedBodies.get(request);
+      if (text === undefined || !requestParser) return;
+      const parse = requestParser;
+      const body = {
+        json: async () => {
+          try {
+            return JSON.parse(text);
+          } catch (error) {
+            if (error instanceof SyntaxError) error.message += `, "${text}" is not valid JSON`;
+            throw error;
+          }
+        },
+      };
+      setRequestParser(() => parse(body as Request));
     },
   };
 }

@@ -84,6 +84,8 @@ export function requestLogPlugin(logger: Logger): Plugin {
           headers,
         }),
       );
+      // The line's fields (a URL parse among them) only when it is written.
+      if (!logger.isLevelEnabled("info")) return;
       const url = new URL(request.url);
       logger.info(
         {
