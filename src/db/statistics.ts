@@ -9,6 +9,7 @@ const PAGE_TABLES = [
   "option_tags",
   "topic_relations",
   "topic_comparison_entries",
+  "topic_comparison_counts",
   "comparison_search",
 ] as const;
 

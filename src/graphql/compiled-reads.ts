@@ -349,7 +349,7 @@ class Compiler {
       this.noArguments(connectionNode);
       switch (connectionNode.name.value) {
         case "totalCount":
-          return `(SELECT count(*)::int FROM topic_comparison_entries e WHERE e.topic_id = ${t}.id)`;
+          return topicComparisonTotal(`${t}.id`);
         case "nodes": {
           const { type: comparisonType, fields: sub } = this.subfields(type, connectionNodes);
           return `coalesce(json_agg(${this.comparison(comparisonType, sub, n)} ORDER BY ${n}.entry_slug), '[]'::json)`;
@@ -393,6 +393,15 @@ class Compiler {
     });
     return `(SELECT ${body} FROM (SELECT e.comparison_slug AS entry_slug, c.* ${entries.replace("FROM topic_comparison_entries e", "FROM topic_comparison_entries e JOIN comparisons c ON c.id = e.comparison_id")} ORDER BY e.comparison_slug LIMIT ${first}) ${n})`;
   }
+}
+
+/**
+ * A topic's `comparisons { totalCount }`: one row of topic_comparison_counts (kept by triggers),
+ * not a count of its entries, so a popular topic costs what a rare one does. The resolvers'
+ * spelling is in types/topic.ts.
+ */
+function topicComparisonTotal(topicId: string): string {
+  return `coalesce((SELECT k.comparisons FROM topic_comparison_counts k WHERE k.topic_id = ${topicId}), 0)`;
 }
 
 function globalId(typename: string, column: string): string {

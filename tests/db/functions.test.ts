@@ -28,8 +28,9 @@ async function definitionIn(schema: string, name: string): Promise<string[]> {
 describe("SQL functions", () => {
   const sources = functionSources();
 
-  it("has a source for each traversal function and for search", () => {
+  it("has a source for each traversal function, for search and for the count triggers", () => {
     expect(sources.map((source) => source.name)).toEqual([
+      "pickgraph_count_topic_comparisons",
       "pickgraph_neighborhood",
       "pickgraph_related_comparisons",
       "pickgraph_search",

@@ -219,5 +219,22 @@ describe("topic_comparison_entries follow every write", () => {
       const ours = await viaApp(ALL_TOPICS, { slug });
       expect(ours.text).toBe(await viaPothos(ALL_TOPICS, { slug }));
     }
+    // Both paths read totalCount from topic_comparison_counts: its triggers must have followed
+    // the seed, the delete (entries removed by cascade) and the merge (entries rebuilt).
+    const drift = await selectRows<{ topic_id: number; counted: number; kept: number }>(
+      database().db,
+      sql`SELECT t.id AS topic_id, coalesce(e.n, 0) AS counted, coalesce(k.comparisons, 0) AS kept
+          FROM topics t
+          LEFT JOIN (SELECT topic_id, count(*)::int AS n FROM topic_comparison_entries GROUP BY topic_id) e
+            ON e.topic_id = t.id
+          LEFT JOIN topic_comparison_counts k ON k.topic_id = t.id
+          WHERE coalesce(e.n, 0) <> coalesce(k.comparisons, 0)`,
+    );
+    expect(drift).toEqual([]);
+    const [kept] = await selectRows<{ n: number }>(
+      database().db,
+      sql`SELECT count(*)::int AS n FROM topic_comparison_counts WHERE comparisons > 0`,
+    );
+    expect(kept?.n).toBeGreaterThan(10);
   });
 });

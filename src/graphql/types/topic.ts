@@ -199,7 +199,8 @@ builder.drizzleObjectFields("topicsTable", (t) => ({
           : { comparisonEntries: comparisonEntries.getQuery(args, ctx, nestedSelection) },
         extras: {
           comparisonTotal: (topic) =>
-            sql<number>`(SELECT count(*)::int FROM topic_comparison_entries e WHERE e.topic_id = ${topic.id})`,
+            // One row kept by triggers, as in the compiled reads (compiled-reads.ts).
+            sql<number>`coalesce((SELECT k.comparisons FROM topic_comparison_counts k WHERE k.topic_id = ${topic.id}), 0)`,
         },
       }),
       resolve: (topic, args, ctx) => ({
