@@ -179,6 +179,7 @@ async function scaleOutOptions(
             poolSize: config.DATABASE_POOL_SIZE,
             statementTimeoutMs: config.STATEMENT_TIMEOUT_MS,
             connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+            logger,
           },
         ),
       );
@@ -253,6 +254,7 @@ async function main(): Promise<void> {
       poolSize: config.DATABASE_POOL_SIZE,
       statementTimeoutMs: config.STATEMENT_TIMEOUT_MS,
       connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+      logger,
       ...(config.SEED ? { emptyTemplate: seeded } : {}),
     });
   } catch (error) {

@@ -5,6 +5,9 @@
  */
 export type DatabaseFault = "TIMEOUT" | "DATABASE_UNAVAILABLE";
 
+/** The code of a statement refused by an open circuit breaker (see circuit-breaker.ts). */
+export const CIRCUIT_OPEN = "CIRCUIT_OPEN";
+
 // SQLSTATE classes and codes that mean "the server is not there for you right now".
 const UNAVAILABLE_SQLSTATES = new Set([
   "57P01", // admin_shutdown: the server is stopping
@@ -15,6 +18,7 @@ const UNAVAILABLE_SQLSTATES = new Set([
 
 // postgres.js's own errors and Node's socket errors on the way to the server.
 const UNAVAILABLE_CODES = new Set([
+  CIRCUIT_OPEN,
   "CONNECT_TIMEOUT",
   "CONNECTION_CLOSED",
   "CONNECTION_ENDED",
@@ -59,13 +63,34 @@ function codeOf(error: unknown): string | null {
  */
 export function classifyDatabaseError(error: unknown): DatabaseFault | null {
   for (const inner of errorChain(error)) {
-    const code = codeOf(inner);
-    if (code === null) continue;
-    if (code === "57014") return "TIMEOUT";
-    if (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith("08")) return "DATABASE_UNAVAILABLE";
-    if (UNAVAILABLE_CODES.has(code)) return "DATABASE_UNAVAILABLE";
+    const fault = faultOfCode(codeOf(inner));
+    if (fault !== null) return fault;
   }
   return null;
+}
+
+function faultOfCode(code: string | null): DatabaseFault | null {
+  if (code === null) return null;
+  if (code === "57014") return "TIMEOUT";
+  if (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith("08")) return "DATABASE_UNAVAILABLE";
+  if (UNAVAILABLE_CODES.has(code)) return "DATABASE_UNAVAILABLE";
+  return null;
+}
+
+/**
+ * Whether a failure means "this pool's server is away": the connection could not be made or was
+ * lost, or the server is starting or stopping. The one rule of the circuit breaker and of the
+ * replica router. Not a statement timeout, not a query error, not a refused login, and not
+ * `too_many_connections` (the server is there, only full; the connections already open serve).
+ */
+export function isDatabaseDown(error: unknown): boolean {
+  for (const inner of errorChain(error)) {
+    const code = codeOf(inner);
+    if (code === "53300") return false;
+    const fault = faultOfCode(code);
+    if (fault !== null) return fault === "DATABASE_UNAVAILABLE";
+  }
+  return false;
 }
 
 /**
@@ -84,6 +109,7 @@ export function describeDatabaseFailure(error: unknown): string {
     if (code === "3D000") return `the database does not exist (${message})`;
     if (code === "57P03") return `the server is starting or stopping (${message})`;
     if (code === "57014") return "a statement hit the statement timeout";
+    if (code === CIRCUIT_OPEN) return message;
     return `${message} (${code})`;
   }
   const last = [...errorChain(error)].pop();
