@@ -1,19 +1,24 @@
-import { CIRCUIT_OPEN, describeDatabaseFailure, isDatabaseDown } from "./database-errors.ts";
+import {
+  CIRCUIT_OPEN,
+  describeDatabaseFailure,
+  isConnectFailure,
+  isDatabaseDown,
+} from "./database-errors.ts";
 
 /**
  * The circuit breaker of one Postgres pool (issue 8: "database down: answers fast").
  *
  * Without it, while the server is away every new statement queues inside postgres.js behind
  * connections that wait out their reconnect delay, and the client waits ~1–3 s for an error.
- * Once a statement has failed because the server went away (`isDatabaseDown`, the same rule the
- * replica router uses), the breaker is open: every new statement is refused at once with a
- * `CircuitOpenError` (answered `DATABASE_UNAVAILABLE`), and one probe at a time, on a fresh
- * connection of its own, asks whether the server is back, every `probeIntervalMs`. The first
- * probe that succeeds closes the breaker; statements flow again, and the pool reconnects as they
- * come. Query errors, statement timeouts and refused logins never open it.
- *
- * A single broken connection (a backend terminated by an administrator) opens it too, for as
- * long as one probe takes (a few milliseconds when the server is up).
+ * A statement that failed because the server is away (`isDatabaseDown`, the same rule the
+ * replica router uses) makes the breaker ask: one probe, on a fresh connection of its own. When a
+ * new connection could not be made (`isConnectFailure`: refused, not answered), or the probe
+ * fails, the breaker is open: every new statement is refused at once with a `CircuitOpenError`
+ * (answered `DATABASE_UNAVAILABLE`), and one probe at a time asks again every `probeIntervalMs`.
+ * The first probe that succeeds closes it; statements flow again, and the pool reconnects as they
+ * come. A lost connection alone (57P01 after a restart that is already over, one backend
+ * terminated) only asks: while that probe runs, statements still flow, and it opens nothing if
+ * the server answers. Query errors, statement timeouts and refused logins are not asked about.
  */
 
 export class CircuitOpenError extends Error {
@@ -58,13 +63,25 @@ export class CircuitBreaker {
     return this.openSince === null ? null : new CircuitOpenError(this.openSince, this.lastFailure);
   }
 
-  /** Sees a failed statement: one that failed because the server is away opens the breaker. */
+  /**
+   * Sees a failed statement: one that could not connect opens the breaker; one that lost its
+   * connection has the server probed, and opens it if the probe fails.
+   */
   failed(error: unknown): void {
     if (this.stopped || error instanceof CircuitOpenError || !isDatabaseDown(error)) return;
-    this.lastFailure = error;
+    if (this.openSince !== null) {
+      this.lastFailure = error;
+      return;
+    }
+    if (isConnectFailure(error)) this.open(error);
+    else this.probeSoon(0);
+  }
+
+  private open(reason: unknown): void {
+    this.lastFailure = reason;
     if (this.openSince !== null) return;
     this.openSince = performance.now();
-    this.options.onChange?.(true, describeDatabaseFailure(error));
+    this.options.onChange?.(true, describeDatabaseFailure(reason));
     this.probeSoon(0);
   }
 
@@ -85,16 +102,17 @@ export class CircuitBreaker {
   }
 
   private async runProbe(): Promise<void> {
-    if (this.stopped || this.openSince === null) return;
+    if (this.stopped) return;
     this.probing = true;
     try {
       await this.options.probe();
-      if (this.stopped) return;
+      if (this.stopped || this.openSince === null) return;
       const downMs = performance.now() - this.openSince;
       this.openSince = null;
       this.lastFailure = null;
       this.options.onChange?.(false, `reachable again after ${Math.round(downMs)} ms`);
     } catch (error) {
+      if (!this.stopped) this.open(error);
       this.lastFailure = error;
     } finally {
       this.probing = false;

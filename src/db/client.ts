@@ -104,7 +104,7 @@ export async function openDatabase(
               { database: location, reason },
               "database down: statements refused",
             )
-          : options.logger?.info({ database: location, reason }, "database up"),
+          : options.logger?.warn({ database: location, reason }, "database up"),
     });
     const guarded = guardedClient(client, breaker);
     const db = drizzlePostgres({ client: guarded, relations, logger }) as unknown as Db;

@@ -93,6 +93,33 @@ export function isDatabaseDown(error: unknown): boolean {
   return false;
 }
 
+// Of those, the ones that say a new connection could not be made (as opposed to one lost).
+const CONNECT_FAILURES = new Set([
+  "ECONNREFUSED",
+  "CONNECT_TIMEOUT",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "57P03", // cannot_connect_now
+  "08001", // sqlclient_unable_to_establish_sqlconnection
+  "08004", // sqlserver_rejected_establishment_of_sqlconnection
+]);
+
+/**
+ * Whether a failure says the server cannot be reached now: a new connection was refused or not
+ * answered. A lost connection (57P01 admin_shutdown, a reset, a closed socket) is down too for
+ * `isDatabaseDown`, but may be old news: one pooled connection broken by a restart that is over.
+ */
+export function isConnectFailure(error: unknown): boolean {
+  for (const inner of errorChain(error)) {
+    const code = codeOf(inner);
+    if (code !== null && CONNECT_FAILURES.has(code)) return true;
+  }
+  return false;
+}
+
 /**
  * One line for an operator about why the database could not be used: the driver's reason, with
  * the setting to look at. Never the SQL or its parameters.

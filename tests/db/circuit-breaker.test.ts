@@ -118,6 +118,31 @@ describe("CircuitBreaker", () => {
     }
   });
 
+  it("asks about a lost connection without refusing: stays closed if the server answers, opens if not", async () => {
+    const server = probeController();
+    server.set("up");
+    const breaker = new CircuitBreaker({ probe: () => server.probe(), probeIntervalMs: 20 });
+    try {
+      // 57P01 from a connection broken by a restart that is already over.
+      breaker.failed(
+        wrapped(coded("57P01", "terminating connection due to administrator command")),
+      );
+      expect(breaker.isOpen).toBe(false);
+      await until(() => server.calls === 1, 2_000);
+      await new Promise((done) => setTimeout(done, 30));
+      expect(breaker.isOpen).toBe(false);
+      expect(server.calls).toBe(1);
+
+      server.set("down");
+      breaker.failed(coded("ECONNRESET"));
+      expect(breaker.refusal()).toBeNull();
+      await until(() => breaker.isOpen, 2_000);
+      expect(describeDatabaseFailure(breaker.refusal())).toMatch(/connection refused/);
+    } finally {
+      breaker.stop();
+    }
+  });
+
   it("stays closed on statement timeouts, query errors, refused logins and a full server", async () => {
     const server = probeController();
     const breaker = new CircuitBreaker({ probe: () => server.probe(), probeIntervalMs: 20 });
