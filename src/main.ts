@@ -11,6 +11,7 @@ import {
   describeDatabaseFailure,
   isPermanentConnectFailure,
 } from "./db/database-errors.ts";
+import { runAsStatementOwner } from "./db/fair-statements.ts";
 import { migrateDatabase } from "./db/migrate.ts";
 import { migratedTemplate } from "./db/pglite-template.ts";
 import { ReadRouter } from "./db/replicas.ts";
@@ -297,7 +298,8 @@ async function main(): Promise<void> {
       response.end(JSON.stringify(report));
       return;
     }
-    app(request, response);
+    // Each request is one owner of statements: on PGlite, requests take turns (issue 8).
+    runAsStatementOwner(() => app(request, response));
   });
   let port: number;
   try {

@@ -9,6 +9,7 @@ import { type DatabaseTarget, redactUrl } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { CircuitBreaker } from "./circuit-breaker.ts";
 import { type DataFolderLock, lockDataFolder } from "./data-folder-lock.ts";
+import { currentStatementOwner, FairStatementGate } from "./fair-statements.ts";
 import {
   copyTemplate,
   isEmptyDataFolder,
@@ -138,7 +139,9 @@ export async function openDatabase(
       target.dataDir ?? undefined,
       dump === null ? PGLITE_OPTIONS : { ...PGLITE_OPTIONS, loadDataDir: dump },
     );
+    takeTurns(client);
     const db = drizzlePglite({ client, relations, logger }) as unknown as Db;
+    embedded.add(db);
     registerPreparedReader(db, pgliteReader(client, options.onQuery));
     return {
       db,
@@ -156,6 +159,21 @@ export async function openDatabase(
     lock?.release();
     throw error;
   }
+}
+
+/**
+ * Every statement PGlite runs takes its turn at the fair gate (see fair-statements.ts): sockets
+ * are read between statements, and requests take turns instead of first come, first served.
+ * `query`, `exec`, `transaction` and the prepared reads all enter through
+ * `_runExclusiveTransaction`; a transaction's own statements then run inside its one turn.
+ */
+function takeTurns(client: PGlite): void {
+  const gate = new FairStatementGate();
+  const exclusive = client as unknown as {
+    _runExclusiveTransaction<T>(fn: () => Promise<T>): Promise<T>;
+  };
+  const run = exclusive._runExclusiveTransaction.bind(client);
+  exclusive._runExclusiveTransaction = (fn) => gate.run(currentStatementOwner(), () => run(fn));
 }
 
 /**
@@ -245,6 +263,17 @@ function guardedClient(client: postgres.Sql, breaker: CircuitBreaker): postgres.
       return Reflect.get(target, property, receiver);
     },
   });
+}
+
+const embedded = new WeakSet<object>();
+
+/**
+ * Whether a handle opened by `openDatabase` is PGlite's: one thread for every request, so work
+ * that can be split is sent as several shorter statements (see graph/traversal.ts). False for any
+ * other handle (a transaction).
+ */
+export function isEmbedded(db: object): boolean {
+  return embedded.has(db);
 }
 
 /** Runs raw SQL and returns its rows; the drivers disagree on the shape of `db.execute`. */
