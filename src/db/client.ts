@@ -185,6 +185,8 @@ async function probeServer(url: string, timeoutMs: number): Promise<void> {
     max: 1,
     connect_timeout: Math.max(timeoutMs / 1000, 0.1),
     idle_timeout: 1,
+    // One round trip fewer: the probe reads no arrays.
+    fetch_types: false,
     onnotice: () => {},
     connection: { application_name: "pickgraph-probe", statement_timeout: timeoutMs },
   });
