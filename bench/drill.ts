@@ -54,6 +54,7 @@ try {
       startedAt = performance.now() - loadStarted;
     })();
     loadStarted = performance.now();
+    const wallStart = Date.now();
     const outcomes: Outcome[] = await runLoad({ url: server.url, targets, connections, seconds });
     await outage;
     const finished = (o: Outcome) => o.at + o.ms;
@@ -105,6 +106,7 @@ try {
       try {
         const reason = String((JSON.parse(line) as { reason?: unknown }).reason)
           .replace(/\d+\.\d+\.\d+\.\d+:\d+/g, "host:port")
+          .replace(/\d+ ms ago/g, "… ms ago")
           .slice(0, 120);
         reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
       } catch {
@@ -113,6 +115,24 @@ try {
     }
     console.log(
       `server's reasons for fault answers: ${[...reasons].map(([r, n]) => `${r} ×${n}`).join("; ") || "none logged"}`,
+    );
+    // The circuit breaker's own lines: when the server refused statements, and when it asked
+    // the database again and found it back (src/db/circuit-breaker.ts).
+    for (const line of server.output().split("\n")) {
+      if (!/"msg":"database (down|up)/.test(line)) continue;
+      try {
+        const { time, msg, reason } = JSON.parse(line) as {
+          time: string;
+          msg: string;
+          reason: string;
+        };
+        console.log(`  server ${time.slice(11, 23)}: ${msg} (${String(reason).slice(0, 100)})`);
+      } catch {
+        // A line cut by the 64 KB tail.
+      }
+    }
+    console.log(
+      `  drill: Postgres stop began ${new Date(wallStart + stoppedAt).toISOString().slice(11, 23)}, start done ${new Date(wallStart + startedAt).toISOString().slice(11, 23)}`,
     );
     const alive = server.child.exitCode === null;
     console.log(

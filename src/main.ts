@@ -11,6 +11,7 @@ import {
   describeDatabaseFailure,
   isPermanentConnectFailure,
 } from "./db/database-errors.ts";
+import { runAsStatementOwner } from "./db/fair-statements.ts";
 import { migrateDatabase } from "./db/migrate.ts";
 import { migratedTemplate } from "./db/pglite-template.ts";
 import { ReadRouter } from "./db/replicas.ts";
@@ -179,6 +180,7 @@ async function scaleOutOptions(
             poolSize: config.DATABASE_POOL_SIZE,
             statementTimeoutMs: config.STATEMENT_TIMEOUT_MS,
             connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+            logger,
           },
         ),
       );
@@ -253,6 +255,7 @@ async function main(): Promise<void> {
       poolSize: config.DATABASE_POOL_SIZE,
       statementTimeoutMs: config.STATEMENT_TIMEOUT_MS,
       connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+      logger,
       ...(config.SEED ? { emptyTemplate: seeded } : {}),
     });
   } catch (error) {
@@ -297,7 +300,8 @@ async function main(): Promise<void> {
       response.end(JSON.stringify(report));
       return;
     }
-    handle(request, response);
+    // Each request is one owner of statements: on PGlite, requests take turns (issue 8).
+    runAsStatementOwner(() => handle(request, response));
   });
   let port: number;
   try {

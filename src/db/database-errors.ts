@@ -5,6 +5,9 @@
  */
 export type DatabaseFault = "TIMEOUT" | "DATABASE_UNAVAILABLE";
 
+/** The code of a statement refused by an open circuit breaker (see circuit-breaker.ts). */
+export const CIRCUIT_OPEN = "CIRCUIT_OPEN";
+
 // SQLSTATE classes and codes that mean "the server is not there for you right now".
 const UNAVAILABLE_SQLSTATES = new Set([
   "57P01", // admin_shutdown: the server is stopping
@@ -15,6 +18,7 @@ const UNAVAILABLE_SQLSTATES = new Set([
 
 // postgres.js's own errors and Node's socket errors on the way to the server.
 const UNAVAILABLE_CODES = new Set([
+  CIRCUIT_OPEN,
   "CONNECT_TIMEOUT",
   "CONNECTION_CLOSED",
   "CONNECTION_ENDED",
@@ -59,13 +63,61 @@ function codeOf(error: unknown): string | null {
  */
 export function classifyDatabaseError(error: unknown): DatabaseFault | null {
   for (const inner of errorChain(error)) {
-    const code = codeOf(inner);
-    if (code === null) continue;
-    if (code === "57014") return "TIMEOUT";
-    if (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith("08")) return "DATABASE_UNAVAILABLE";
-    if (UNAVAILABLE_CODES.has(code)) return "DATABASE_UNAVAILABLE";
+    const fault = faultOfCode(codeOf(inner));
+    if (fault !== null) return fault;
   }
   return null;
+}
+
+function faultOfCode(code: string | null): DatabaseFault | null {
+  if (code === null) return null;
+  if (code === "57014") return "TIMEOUT";
+  if (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith("08")) return "DATABASE_UNAVAILABLE";
+  if (UNAVAILABLE_CODES.has(code)) return "DATABASE_UNAVAILABLE";
+  return null;
+}
+
+/**
+ * Whether a failure means "this pool's server is away": the connection could not be made or was
+ * lost, or the server is starting or stopping. The one rule of the circuit breaker and of the
+ * replica router. Not a statement timeout, not a query error, not a refused login, and not
+ * `too_many_connections` (the server is there, only full; the connections already open serve).
+ */
+export function isDatabaseDown(error: unknown): boolean {
+  for (const inner of errorChain(error)) {
+    const code = codeOf(inner);
+    if (code === "53300") return false;
+    const fault = faultOfCode(code);
+    if (fault !== null) return fault === "DATABASE_UNAVAILABLE";
+  }
+  return false;
+}
+
+// Of those, the ones that say a new connection could not be made (as opposed to one lost).
+const CONNECT_FAILURES = new Set([
+  "ECONNREFUSED",
+  "CONNECT_TIMEOUT",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "57P03", // cannot_connect_now
+  "08001", // sqlclient_unable_to_establish_sqlconnection
+  "08004", // sqlserver_rejected_establishment_of_sqlconnection
+]);
+
+/**
+ * Whether a failure says the server cannot be reached now: a new connection was refused or not
+ * answered. A lost connection (57P01 admin_shutdown, a reset, a closed socket) is down too for
+ * `isDatabaseDown`, but may be old news: one pooled connection broken by a restart that is over.
+ */
+export function isConnectFailure(error: unknown): boolean {
+  for (const inner of errorChain(error)) {
+    const code = codeOf(inner);
+    if (code !== null && CONNECT_FAILURES.has(code)) return true;
+  }
+  return false;
 }
 
 /**
@@ -84,6 +136,7 @@ export function describeDatabaseFailure(error: unknown): string {
     if (code === "3D000") return `the database does not exist (${message})`;
     if (code === "57P03") return `the server is starting or stopping (${message})`;
     if (code === "57014") return "a statement hit the statement timeout";
+    if (code === CIRCUIT_OPEN) return message;
     return `${message} (${code})`;
   }
   const last = [...errorChain(error)].pop();

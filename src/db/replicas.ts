@@ -26,39 +26,6 @@ export function formatLsn(lsn: Lsn): string {
   return `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`;
 }
 
-/** Errors that mean "this server is not reachable", as opposed to a bad statement. */
-const CONNECTION_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EPIPE",
-  "ETIMEDOUT",
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "CONNECTION_DESTROYED",
-  "CONNECT_TIMEOUT",
-  "57P01", // admin_shutdown
-  "57P02", // crash_shutdown
-  "57P03", // cannot_connect_now (starting up, shutting down, recovering)
-  "08000",
-  "08001",
-  "08003",
-  "08006",
-]);
-
-export function isConnectionError(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 6 && current !== null && typeof current === "object"; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string" && CONNECTION_CODES.has(code)) return true;
-    const next =
-      (current as { cause?: unknown }).cause ??
-      (current as { originalError?: unknown }).originalError;
-    if (next === current) break;
-    current = next;
-  }
-  return false;
-}
-
 export interface ServerState {
   /** `primary` or `replica-<n>` (position in DATABASE_READ_URLS). */
   readonly name: string;

@@ -1,5 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
-import { type Db, selectRows } from "../db/client.ts";
+import { type Db, isEmbedded, selectRows } from "../db/client.ts";
 import {
   DIRECTIONS,
   type Direction,
@@ -11,7 +11,8 @@ import {
 /**
  * Graph traversal over topic_relations, for many starts at once: each function sends a fixed
  * number of statements whatever the number of ids it is given, so GraphQL lists can batch into
- * it. The breadth-first searches run inside Postgres (the `traversal-functions` migration).
+ * it (on PGlite, a number that grows with the work: see `embeddedBatch`). The breadth-first
+ * searches run inside Postgres (the `traversal-functions` migration).
  *
  * Direction: OUT follows from -> to, IN follows to -> from, BOTH either way. COMPARED_WITH is
  * symmetric (stored both ways), so every direction follows it.
@@ -103,6 +104,43 @@ export interface Subgraph {
 }
 
 /**
+ * On PGlite, how many ids one traversal statement takes. Its one thread runs a statement to the
+ * end before any other request's (they take turns between statements: db/fair-statements.ts), so
+ * a batch of costly starts in one statement held every other request for all of its work. Sent
+ * as statements of about 50-100 ms of work each, one after another, the same work lets a
+ * concurrent small request in between. Measured on the 10,000-page dataset (`npm run bench --
+ * limits --pglite`, load 8-15): a neighbourhood costs ~0.1 ms of CPU per node of its limit (60-110
+ * ms at limit 1000, depth 6); a related-comparisons search ~300 ms per origin at depth 2 and ~400
+ * ms at depth 4 from the hub. One origin's search stays one statement: that is the longest a
+ * small request can wait on PGlite. Postgres, a process per connection, takes the whole batch in
+ * one statement.
+ */
+export function embeddedBatch(
+  search: "neighborhood" | "relatedComparisons",
+  options: { limit?: number; depth?: number },
+): number {
+  if (search === "neighborhood") {
+    return Math.max(1, Math.floor(500 / (options.limit ?? DEFAULT_LIMIT)));
+  }
+  return [100, 10, 1, 1, 1][options.depth ?? DEFAULT_RELATED_DEPTH] ?? 1;
+}
+
+/** `run` over all of `ids` (Postgres), or over slices of `perStatement` one after another (PGlite). */
+async function inSlices<Row>(
+  db: Db,
+  ids: number[],
+  perStatement: number,
+  run: (slice: number[]) => Promise<Row[]>,
+): Promise<Row[]> {
+  if (!isEmbedded(db) || ids.length <= perStatement) return run(ids);
+  const rows: Row[] = [];
+  for (let at = 0; at < ids.length; at += perStatement) {
+    rows.push(...(await run(ids.slice(at, at + perStatement))));
+  }
+  return rows;
+}
+
+/**
  * The neighbourhood of each start in one statement. Every requested id gets an entry; a topic that
  * does not exist gets an empty subgraph.
  */
@@ -122,21 +160,23 @@ export async function neighborhoods(
 
   const kindArray = kindsParam(kinds);
   // One row per start, its subgraph in arrays: far fewer rows to send and parse than one a node.
-  const rows = await selectRows<{
-    start_id: number;
-    node_ids: number[];
-    depths: number[];
-    truncated: boolean;
-    from_ids: number[] | null;
-    to_ids: number[] | null;
-    kinds: RelationKind[] | null;
-    weights: number[] | null;
-  }>(
-    db,
-    sql`
+  const perStatement = embeddedBatch("neighborhood", { limit });
+  const rows = await inSlices(db, starts, perStatement, (slice) =>
+    selectRows<{
+      start_id: number;
+      node_ids: number[];
+      depths: number[];
+      truncated: boolean;
+      from_ids: number[] | null;
+      to_ids: number[] | null;
+      kinds: RelationKind[] | null;
+      weights: number[] | null;
+    }>(
+      db,
+      sql`
       WITH n AS MATERIALIZED (
         SELECT * FROM pickgraph_neighborhood(
-          ${idsParam(starts)}, ${depth}::int, ${kindArray}, ${direction}::text, ${limit}::int)
+          ${idsParam(slice)}, ${depth}::int, ${kindArray}, ${direction}::text, ${limit}::int)
       ),
       g AS (
         SELECT n.start_id,
@@ -157,6 +197,7 @@ export async function neighborhoods(
           WITH ORDINALITY AS x(from_id, to_id, kind, weight, i)
       ) AS e
     `,
+    ),
   );
   for (const row of rows) {
     const subgraph = result.get(row.start_id);
@@ -310,21 +351,24 @@ export async function relatedComparisons(
   const result = new Map<number, RelatedComparison[]>();
   for (const id of ids) result.set(id, []);
   if (ids.length === 0 || first === 0) return result;
-  const rows = await selectRows<{
-    comparison_id: number;
-    related_id: number;
-    slug: string;
-    distance: number;
-    score: number;
-  }>(
-    db,
-    sql`
+  const perStatement = embeddedBatch("relatedComparisons", { depth });
+  const rows = await inSlices(db, ids, perStatement, (slice) =>
+    selectRows<{
+      comparison_id: number;
+      related_id: number;
+      slug: string;
+      distance: number;
+      score: number;
+    }>(
+      db,
+      sql`
       SELECT r.comparison_id, r.related_id, r.slug, r.distance, r.score
       FROM pickgraph_related_comparisons(
-        ${idsParam(ids)}, ${depth}::int, ${first}::int,
+        ${idsParam(slice)}, ${depth}::int, ${first}::int,
         ${after?.score ?? null}::float8, ${after?.slug ?? null}::text) AS r
       ORDER BY r.comparison_id, r.score DESC, r.slug COLLATE "C"
     `,
+    ),
   );
   for (const row of rows) {
     result.get(row.comparison_id)?.push({

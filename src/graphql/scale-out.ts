@@ -9,9 +9,9 @@ import { type DocumentNode, type ExecutionResult, GraphQLError, getOperationAST 
 import type { GraphQLParams, Plugin } from "graphql-yoga";
 import { awaitCachesCoherent, type GenerationFollower } from "../db/cache-coherence.ts";
 import { type Db, selectRows } from "../db/client.ts";
+import { isDatabaseDown } from "../db/database-errors.ts";
 import {
   formatLsn,
-  isConnectionError,
   PrimaryUnavailableError,
   parseLsn,
   type Reader,
@@ -81,7 +81,7 @@ export function generationOfPrimary(router: ReadRouter): GenerationSource {
       try {
         return await ofDb.generation();
       } catch (error) {
-        if (isConnectionError(error)) router.markDown(router.primaryState, error);
+        if (isDatabaseDown(error)) router.markDown(router.primaryState, error);
         return null;
       }
     },
@@ -147,7 +147,7 @@ export function useReadRouting(router: ReadRouter): Plugin<Context> {
         return {
           async onExecuteDone({ result, setResult }) {
             const executed = result as ExecutionResult;
-            if (executed.errors?.some((error) => isConnectionError(error))) {
+            if (executed.errors?.some((error) => isDatabaseDown(error))) {
               router.markDown(router.primaryState, executed.errors[0]);
               setResult({ ...executed, errors: [primaryUnavailable()] });
               return;
@@ -157,7 +157,7 @@ export function useReadRouting(router: ReadRouter): Plugin<Context> {
               known.commitLsn = lsn;
               setResult({ ...executed, extensions: { ...executed.extensions, lsn } });
             } catch (error) {
-              if (isConnectionError(error)) router.markDown(router.primaryState, error);
+              if (isDatabaseDown(error)) router.markDown(router.primaryState, error);
             }
           },
         };
@@ -181,7 +181,7 @@ export function useReadRouting(router: ReadRouter): Plugin<Context> {
           known.servedBy = reader.name;
           context.db = reader.db;
           const result = (await executeFn(executionArgs)) as ExecutionResult;
-          const lost = result.errors?.find((e) => isConnectionError(e));
+          const lost = result.errors?.find((e) => isDatabaseDown(e));
           if (lost === undefined || attempt >= 2) return result;
           router.markDown(reader.state, lost);
           const next = await router.chooseReader(requirement);
@@ -302,8 +302,7 @@ export function useCoherentWrites(primary: Db, leaseMs: number): Plugin {
             !answeredSomething &&
             errors.length > 0 &&
             errors.every(
-              (error) =>
-                error.extensions?.code === "PRIMARY_UNAVAILABLE" || isConnectionError(error),
+              (error) => error.extensions?.code === "PRIMARY_UNAVAILABLE" || isDatabaseDown(error),
             );
           if (!refused) await awaitCachesCoherent(primary, leaseMs);
         },

@@ -1,3 +1,4 @@
+import { AsyncResource } from "node:async_hooks";
 import { createHash, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getOperationAST } from "graphql";
@@ -226,12 +227,17 @@ export function createHitPath(options: HitPathOptions): HitPath {
     }
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () =>
-      answerOrPass(
-        request,
-        response,
-        next,
-        chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
+    // Bound to the handler's async context: the stream's events run in the socket's, and what
+    // the request's handling keeps there (main.ts's statement owner) would be lost to yoga.
+    request.on(
+      "end",
+      AsyncResource.bind(() =>
+        answerOrPass(
+          request,
+          response,
+          next,
+          chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
+        ),
       ),
     );
     request.on("error", () => response.destroy());

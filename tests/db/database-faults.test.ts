@@ -1,11 +1,13 @@
 import { sql } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
-import { openDatabase, selectRows } from "../../src/db/client.ts";
+import { type Database, openDatabase, selectRows } from "../../src/db/client.ts";
 import { classifyDatabaseError } from "../../src/db/database-errors.ts";
+import { migrateDatabase } from "../../src/db/migrate.ts";
 import { seedDatabase } from "../../src/editing/seed.ts";
 import { testDriver, useTestDatabase } from "../helpers/database.ts";
 import { graphql } from "../helpers/graphql.ts";
+import { createPrivatePostgres, type PrivatePostgres } from "../helpers/private-postgres.ts";
 
 const database = useTestDatabase();
 
@@ -163,3 +165,99 @@ describe.runIf(testDriver === "postgres")("statement timeouts on Postgres", () =
     }
   }, 30_000);
 });
+
+describe.runIf(testDriver === "postgres")(
+  "the circuit breaker, on a Postgres that stops and starts",
+  () => {
+    let pg: PrivatePostgres;
+    let pool: Database;
+    const QUERY = `{ comparison(slug: "scrum-vs-kanban") { title } }`;
+    const timed = async (app: ReturnType<typeof createApp>) => {
+      const started = performance.now();
+      const answer = await graphql(app, QUERY);
+      return { ms: performance.now() - started, answer };
+    };
+
+    beforeAll(async () => {
+      pg = await createPrivatePostgres();
+      pool = await openDatabase({ driver: "postgres", url: pg.url }, { poolSize: 4 });
+      await migrateDatabase(pool.db);
+      await seedDatabase(pool.db);
+    }, 120_000);
+    afterAll(async () => {
+      await pool?.close();
+      pg?.destroy();
+    });
+
+    it("answers DATABASE_UNAVAILABLE within 200 ms while it is down, and serves within 2 s of its return", async () => {
+      const app = createApp({ database: pool, logErrors: false });
+      expect((await timed(app)).answer.data?.comparison?.title).toBe("Scrum vs Kanban");
+
+      await pg.stop();
+      try {
+        // The first statement finds the server gone (at most one reconnect delay and a refused
+        // connection); from then on the breaker refuses at once.
+        const first = await timed(app);
+        expect(first.answer.errors?.[0]?.extensions?.code).toBe("DATABASE_UNAVAILABLE");
+        expect(first.ms).toBeLessThan(2_000);
+        const times: number[] = [];
+        for (let i = 0; i < 20; i++) {
+          // Ten at once, as a loaded server sees them: none may queue behind the others.
+          const answers = await Promise.all(Array.from({ length: 10 }, () => timed(app)));
+          for (const { ms, answer } of answers) {
+            expect(answer.errors?.[0]?.extensions?.code).toBe("DATABASE_UNAVAILABLE");
+            expect(JSON.stringify(answer)).not.toMatch(/select|ECONNREFUSED|127\.0\.0\.1/i);
+            times.push(ms);
+          }
+          await new Promise((done) => setTimeout(done, 30));
+        }
+        expect(Math.max(...times)).toBeLessThan(200);
+        const ready = await app.fetch("http://app/ready");
+        expect(ready.status).toBe(503);
+        expect(await ready.json()).toMatchObject({
+          database: "unreachable",
+          error: expect.stringMatching(/connection refused/),
+        });
+      } finally {
+        await pg.start();
+      }
+      const back = performance.now();
+      for (;;) {
+        const { answer } = await timed(app);
+        if (answer.data?.comparison?.title === "Scrum vs Kanban") break;
+        expect(answer.errors?.[0]?.extensions?.code).toBe("DATABASE_UNAVAILABLE");
+        expect(performance.now() - back).toBeLessThan(2_000);
+        await new Promise((done) => setTimeout(done, 20));
+      }
+      expect(performance.now() - back).toBeLessThan(2_000);
+      // And every later answer is right.
+      const answers = await Promise.all(Array.from({ length: 10 }, () => timed(app)));
+      for (const { answer } of answers)
+        expect(answer.data?.comparison?.title).toBe("Scrum vs Kanban");
+    }, 60_000);
+
+    it("is not opened by statement timeouts or query errors", async () => {
+      const short = await openDatabase(
+        { driver: "postgres", url: pg.url },
+        { poolSize: 2, statementTimeoutMs: 100 },
+      );
+      try {
+        for (let round = 0; round < 3; round++) {
+          const timedOut = await selectRows(short.db, sql`SELECT pg_sleep(1)`).catch(
+            (e: unknown) => e,
+          );
+          expect(classifyDatabaseError(timedOut)).toBe("TIMEOUT");
+          const bad = await selectRows(short.db, sql`SELECT * FROM no_such_table`).catch(
+            (e: unknown) => e,
+          );
+          expect(classifyDatabaseError(bad)).toBeNull();
+          // Answered at once on the same pool: nothing was refused.
+          const [row] = await selectRows<{ n: number }>(short.db, sql`SELECT ${round}::int AS n`);
+          expect(row?.n).toBe(round);
+        }
+      } finally {
+        await short.close();
+      }
+    }, 30_000);
+  },
+);
