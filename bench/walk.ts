@@ -447,16 +447,6 @@ export interface WalkReport {
   settings: { rounds: number; seconds: number; warmup: number; pages: number };
 }
 
-async function sequentialMedian(port: number, requestBody: string, count: number): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    await post(port, requestBody);
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
-
 export async function benchWalk(options: WalkOptions = {}): Promise<WalkReport> {
   const log = options.log ?? (() => {});
   const quick = options.quick ?? false;
@@ -581,17 +571,23 @@ export async function benchWalk(options: WalkOptions = {}): Promise<WalkReport> 
         );
         if (dataset.hub) {
           const { hub, leaf } = dataset.hub;
-          const count = quick ? 10 : 20;
-          // Alternate so both see the same machine.
+          const count = quick ? 30 : 100;
+          // Request by request in turn, so both see the same machine: a burst of the machine's
+          // other work then lands on both, not on one block of one of them.
           const hubTimes: number[] = [];
           const leafTimes: number[] = [];
           const floorHub: number[] = [];
           const floorLeaf: number[] = [];
-          for (let i = 0; i < 2; i++) {
-            hubTimes.push(await sequentialMedian(pickgraph.port, body(DEEP_WALK, hub), count));
-            leafTimes.push(await sequentialMedian(pickgraph.port, body(DEEP_WALK, leaf), count));
-            floorHub.push(await sequentialMedian(floor.port, body(DEEP_WALK, hub), count));
-            floorLeaf.push(await sequentialMedian(floor.port, body(DEEP_WALK, leaf), count));
+          const time = async (port: number, slug: string, into: number[]) => {
+            const started = performance.now();
+            await post(port, body(DEEP_WALK, slug));
+            into.push(performance.now() - started);
+          };
+          for (let i = 0; i < count; i++) {
+            await time(pickgraph.port, hub, hubTimes);
+            await time(pickgraph.port, leaf, leafTimes);
+            await time(floor.port, hub, floorHub);
+            await time(floor.port, leaf, floorLeaf);
           }
           report.hubs.push({
             dataset: dataset.name,
