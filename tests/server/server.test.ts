@@ -6,6 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, testDriver } from "../helpers/database.ts";
 import { runScript, type Server, startServer } from "../helpers/processes.ts";
 
+/** Posts a query to a started server and returns the answer's data. */
+async function dataOf(server: Server, query: string): Promise<any> {
+  const response = await fetch(server.url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query }),
+  });
+  return ((await response.json()) as any).data;
+}
+
 // The embedded database's tests run in the PGlite pass only: TEST_DATABASE_URL changes nothing
 // they do, and the Postgres pass would start the same servers again.
 describe.runIf(testDriver === "pglite")("on an embedded database folder", () => {
@@ -74,13 +84,8 @@ describe.runIf(testDriver === "pglite")("on an embedded database folder", () => 
       const again = await startServer({ DATABASE_URL: `pglite://${dataDir}` });
       try {
         expect(again.output()).not.toMatch(/Seeded/);
-        const response = await fetch(again.url, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ query: "{ comparisons { totalCount } }" }),
-        });
-        const body = (await response.json()) as any;
-        expect(body.data.comparisons.totalCount).toBeGreaterThanOrEqual(40);
+        const data = await dataOf(again, "{ comparisons { totalCount } }");
+        expect(data.comparisons.totalCount).toBeGreaterThanOrEqual(40);
       } finally {
         expect(await again.stop()).toBe(0);
       }
@@ -93,13 +98,8 @@ describe.runIf(testDriver === "pglite")("on an embedded database folder", () => 
       const empty = await startServer({ DATABASE_URL: `pglite://${dataDir}`, SEED: "false" });
       try {
         expect(empty.output()).not.toMatch(/Seeded/);
-        const response = await fetch(empty.url, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ query: "{ comparisons { totalCount } topics { totalCount } }" }),
-        });
-        const body = (await response.json()) as any;
-        expect(body.data).toEqual({ comparisons: { totalCount: 0 }, topics: { totalCount: 0 } });
+        const data = await dataOf(empty, "{ comparisons { totalCount } topics { totalCount } }");
+        expect(data).toEqual({ comparisons: { totalCount: 0 }, topics: { totalCount: 0 } });
       } finally {
         expect(await empty.stop()).toBe(0);
       }
@@ -117,13 +117,8 @@ describe("npm start on Postgres", () => {
         const server = await startServer({ DATABASE_URL: database.url as string });
         try {
           expect(server.output()).not.toMatch(/Seeded/);
-          const response = await fetch(server.url, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ query: "{ comparisons { totalCount } }" }),
-          });
-          const body = (await response.json()) as any;
-          expect(body.data.comparisons.totalCount).toBe(0);
+          const data = await dataOf(server, "{ comparisons { totalCount } }");
+          expect(data.comparisons.totalCount).toBe(0);
         } finally {
           expect(await server.stop()).toBe(0);
         }
