@@ -17,7 +17,7 @@ import {
   testDriver,
 } from "../helpers/database.ts";
 import { graphql } from "../helpers/graphql.ts";
-import { compiledEntry } from "../helpers/processes.ts";
+import { compiledEntry, NODE_FLAGS } from "../helpers/processes.ts";
 
 /**
  * The real CLI in a child process, as a user runs it. Each test gets its own database: a copy of
@@ -56,7 +56,7 @@ interface Run {
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [compiledEntry("src/cli.ts"), ...args], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, compiledEntry("src/cli.ts"), ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
