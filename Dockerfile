@@ -30,6 +30,8 @@ RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npx patch-package
 COPY --from=build /app/dist ./dist
 COPY schema ./schema
 COPY seeds ./seeds
+# GraphiQL opens with documents/DeepWalk.graphql (src/app.ts).
+COPY documents ./documents
 # The migrated and the seeded PGlite templates (node_modules/.cache/pickgraph; see
 # src/db/pglite-template.ts and src/editing/seed-template.ts), made now: node_modules is not
 # writable by the `node` user, so without them every container starting on an empty data folder

@@ -442,11 +442,13 @@ async function countRows(db: Db): Promise<BenchRows & { weight: number }> {
 }
 
 /** Opens an empty, migrated database of the driver; `drop` removes it again. */
-async function emptyDatabase(
+/** A new migrated database for a bench (in-memory PGlite, or a Postgres database dropped by `drop`). */
+export async function emptyDatabase(
   driver: BenchDriver,
   postgresUrl: string,
+  onQuery?: () => void,
 ): Promise<{ database: Database; drop: () => Promise<void> }> {
-  const options = { poolSize: 2, statementTimeoutMs: 600_000 };
+  const options = { poolSize: 2, statementTimeoutMs: 600_000, ...(onQuery ? { onQuery } : {}) };
   if (driver === "pglite") {
     const database = await openDatabase({ driver: "pglite", dataDir: null }, options);
     await migrateDatabase(database.db);

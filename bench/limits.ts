@@ -20,7 +20,7 @@ import { parseArgs } from "node:util";
 import { complexityFromQuery } from "@pothos/plugin-complexity";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
-import { EXAMPLE_QUERY } from "../src/app.ts";
+import { EXAMPLE } from "../src/app.ts";
 import { type DatabaseTarget, parseDatabaseUrl } from "../src/config.ts";
 import { openDatabase, selectRows } from "../src/db/client.ts";
 import { migrateDatabase } from "../src/db/migrate.ts";
@@ -98,7 +98,7 @@ function readmeExamples(): LimitCase[] {
 
 function documentedCases(slugs: Slugs): LimitCase[] {
   return [
-    { name: "GraphiQL example", query: EXAMPLE_QUERY, variables: {}, documented: true },
+    { name: "GraphiQL example", ...EXAMPLE, documented: true },
     ...readmeExamples(),
     { name: "explorer home", query: explorer.HOME, variables: {}, documented: true },
     {

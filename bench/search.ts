@@ -1,21 +1,15 @@
-/**
- * `npm run bench -- search`: search latency on 10,000 generated pages (the import benchmark's
- * generator), on PGlite and on Postgres, through the whole GraphQL stack (`app.fetch`), for a mix
- * of queries a person types: misspelt names, prefixes (autocomplete), multi-word names and
- * words. The baseline, measured in the same rounds (alternating which goes first), is the plain
- * scan a search box would do without an index: `ILIKE '%text%'` over topic names and comparison
- * titles and intros, first 20 by name.
- */
-import { randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
-import postgres from "postgres";
 import { createApp } from "../src/app.ts";
-import { type Database, openDatabase, selectRows } from "../src/db/client.ts";
-import { migrateDatabase } from "../src/db/migrate.ts";
+import { type Database, selectRows } from "../src/db/client.ts";
 import { importPages } from "../src/ingest/import-pages.ts";
-import { type BenchDriver, DEFAULT_BENCH_POSTGRES_URL, generatePages } from "./import.ts";
+import {
+  type BenchDriver,
+  DEFAULT_BENCH_POSTGRES_URL,
+  emptyDatabase,
+  generatePages,
+} from "./import.ts";
 import { mulberry32 } from "./random.ts";
 
 export const TARGET_P99_MS = 50;
@@ -82,38 +76,6 @@ function queryMix(names: string[], seed = 7): { kind: string; text: string }[] {
     mix.push({ kind: "prose words", text });
   }
   return mix;
-}
-
-async function emptyDatabase(driver: BenchDriver, postgresUrl: string, onQuery: () => void) {
-  const options = { poolSize: 2, statementTimeoutMs: 600_000, onQuery };
-  if (driver === "pglite") {
-    const database = await openDatabase({ driver: "pglite", dataDir: null }, options);
-    await migrateDatabase(database.db);
-    return { database, drop: () => database.close() };
-  }
-  const name = `pickgraph_bench_${randomBytes(6).toString("hex")}`;
-  const admin = postgres(postgresUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  const url = new URL(postgresUrl);
-  url.pathname = `/${name}`;
-  const drop = async () => {
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  };
-  try {
-    const database = await openDatabase({ driver: "postgres", url: url.toString() }, options);
-    await migrateDatabase(database.db);
-    return {
-      database,
-      drop: async () => {
-        await database.close();
-        await drop();
-      },
-    };
-  } catch (error) {
-    await drop();
-    throw error;
-  }
 }
 
 /** The baseline: an unindexed substring scan, as plain as a search box gets. */

@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { join } from "node:path";
 import type { Cache } from "@graphql-yoga/plugin-response-cache";
 import { PothosValidationError } from "@pothos/core";
 import { GraphQLError } from "graphql";
@@ -11,7 +13,11 @@ import type { Context } from "./graphql/builder.ts";
 import { useCompiledReads } from "./graphql/compiled-reads-plugin.ts";
 import { createContext } from "./graphql/context.ts";
 // --- issue 13 (scale-out) ---
-import { type DocumentManifest, usePersistedDocuments } from "./graphql/persisted-documents.ts";
+import {
+  DOCUMENTS_FOLDER,
+  type DocumentManifest,
+  usePersistedDocuments,
+} from "./graphql/persisted-documents.ts";
 import {
   type GenerationSource,
   useCoherentWrites,
@@ -79,38 +85,14 @@ export function httpSettings(config: Config): HttpSettings {
   };
 }
 
-/** What GraphiQL opens with: the seed comparison, its adjacent topics and their verdicts. */
-export const EXAMPLE_QUERY = `# Walk a comparison to its adjacent topics, and on to their comparisons' verdicts.
-query DeepWalk {
-  comparison(slug: "individual-contributor-model-vs-management-track") {
-    title
-    category
-    verdict {
-      pick { name }
-      bottomLine
-      conditions { option { name } useIf }
-    }
-    options {
-      name
-      isPick
-      pros
-      cons
-      relatedTopics { slug name }
-    }
-    topics {
-      slug
-      name
-      comparisons(first: 5) {
-        totalCount
-        nodes {
-          title
-          verdict { pick { name } bottomLine }
-        }
-      }
-    }
-  }
-}
-`;
+/**
+ * What GraphiQL opens with: the explorer's comparison page (`documents/DeepWalk.graphql`, a
+ * persisted document) on the seed comparison: its verdict, its adjacent topics and theirs.
+ */
+export const EXAMPLE = {
+  query: readFileSync(join(DOCUMENTS_FOLDER, "DeepWalk.graphql"), "utf8"),
+  variables: { slug: "individual-contributor-model-vs-management-track" },
+};
 
 // --- database faults (issue 8: timeouts and outages) ---
 const DATABASE_FAULT_MESSAGES = {
@@ -310,7 +292,13 @@ export function createApp({
     // not on every start (issue 9).
     renderGraphiQL: async (options) =>
       (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
-    graphiql: http.graphiql ? { title: "pickgraph", defaultQuery: EXAMPLE_QUERY } : false,
+    graphiql: http.graphiql
+      ? {
+          title: "pickgraph",
+          defaultQuery: EXAMPLE.query,
+          defaultTabs: [{ query: EXAMPLE.query, variables: JSON.stringify(EXAMPLE.variables) }],
+        }
+      : false,
     // One operation per request: a JSON array is refused (yoga's default, said here on purpose).
     batching: false,
     // Documents are cached by text. Validation depends on the request's variables (cost,

@@ -1,5 +1,6 @@
 import { resolveCursorConnection } from "@pothos/plugin-relay";
 import { type GraphQLResolveInfo, Kind, type SelectionNode } from "graphql";
+import type { comparisonsTable } from "../db/tables.ts";
 import { DEFAULT_RELATED_DEPTH, type RelatedComparison } from "../graph/traversal.ts";
 import { badUserInput } from "./client-errors.ts";
 import type { Context } from "./context.ts";
@@ -60,14 +61,20 @@ export interface RelatedComparisonsArgs {
   before?: string | null;
 }
 
-export interface RelatedComparisonEdgeShape {
+/**
+ * The node is the Comparison's row by type, but only its `id` is set: the drizzle plugin finds
+ * the columns the operation selects missing and loads them by id, batched over the page.
+ */
+type ComparisonNode = typeof comparisonsTable.$inferSelect;
+
+interface RelatedComparisonEdgeShape {
   cursor: string;
-  node: { id: number };
+  node: ComparisonNode;
   distance: number;
   score: number;
 }
 
-export interface RelatedComparisonsPage {
+interface RelatedComparisonsPage {
   edges: RelatedComparisonEdgeShape[];
   pageInfo: {
     startCursor: string | null;
@@ -112,19 +119,14 @@ export async function relatedComparisonsPage(
       return inverted ? within.slice(-limit).reverse() : within.slice(0, limit);
     },
   );
-  // The resolve above always answers a list, so the page is never null.
-  const { edges: found, pageInfo } = page as NonNullable<typeof page>;
-  const edges = found.flatMap((edge) =>
-    edge === null
-      ? []
-      : [
-          {
-            cursor: edge.cursor,
-            node: { id: edge.node.comparisonId },
-            distance: edge.node.distance,
-            score: edge.node.score,
-          },
-        ],
+  const { edges: found, pageInfo } = page;
+  const edges = found.map(
+    ({ cursor, node }): RelatedComparisonEdgeShape => ({
+      cursor,
+      node: { id: node.comparisonId } as ComparisonNode,
+      distance: node.distance,
+      score: node.score,
+    }),
   );
   return {
     edges,

@@ -46,6 +46,8 @@ export interface ImportOptions {
    * as its file says is marked as imported.
    */
   guardEdits?: { force: boolean };
+  /** Pages written per chunk of statements (default 2000). */
+  chunkPages?: number;
 }
 
 // Keeps each statement's JSON parameter to a few megabytes on big batches.
@@ -561,10 +563,11 @@ export async function importPages(
     result.topicsCreated = topics.created;
     checkMergedTopics(toWrite, topics.ids);
     const touched = new Set<number>();
-    for (let start = 0; start < toWrite.length; start += CHUNK_PAGES) {
-      const chunk = toWrite.slice(start, start + CHUNK_PAGES);
+    const chunkPages = options.chunkPages ?? CHUNK_PAGES;
+    for (let start = 0; start < toWrite.length; start += chunkPages) {
+      const chunk = toWrite.slice(start, start + chunkPages);
       for (const id of await writeChunk(tx, chunk, topics.ids, existing)) touched.add(id);
-      options.onProgress?.(Math.min(start + CHUNK_PAGES, toWrite.length), toWrite.length);
+      options.onProgress?.(Math.min(start + chunkPages, toWrite.length), toWrite.length);
     }
     await syncPageEdges(tx, [...touched]);
     if (guard) {

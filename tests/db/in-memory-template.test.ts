@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { openDatabase, selectRows } from "../../src/db/client.ts";
+import { testDriver } from "../helpers/database.ts";
 
 /**
  * An in-memory database (memory://, the end-to-end tests' server) starts from the migrated
@@ -9,7 +10,8 @@ import { openDatabase, selectRows } from "../../src/db/client.ts";
  */
 const tablesNamedTopics = sql`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'topics'`;
 
-describe("in-memory PGlite", () => {
+// PGlite whatever the suite's driver: the PGlite pass runs it, the Postgres pass would repeat it.
+describe.runIf(testDriver === "pglite")("in-memory PGlite", () => {
   it("opens migrated, from the template, and empty of data", async () => {
     const database = await openDatabase({ driver: "pglite", dataDir: null });
     try {

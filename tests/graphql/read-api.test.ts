@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { type App, EXAMPLE_QUERY } from "../../src/app.ts";
+import { type App, EXAMPLE } from "../../src/app.ts";
 import { seedDatabase } from "../../src/editing/seed.ts";
 import { useTestDatabase } from "../helpers/database.ts";
 import { createAppWithoutCostLimit, graphql } from "../helpers/graphql.ts";
@@ -116,7 +116,7 @@ describe("statement count", () => {
 
   it("runs GraphiQL's example query in one statement", async () => {
     database().resetStatements();
-    const { errors } = await graphql(app, EXAMPLE_QUERY);
+    const { errors } = await graphql(app, EXAMPLE.query, EXAMPLE.variables);
     expect(errors).toBeUndefined();
     expect(database().statements).toHaveLength(1);
   });

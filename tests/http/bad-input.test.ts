@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serverAudits } from "graphql-http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp, EXAMPLE_QUERY } from "../../src/app.ts";
+import { createApp, EXAMPLE } from "../../src/app.ts";
 import { seedDatabase } from "../../src/editing/seed.ts";
 import * as explorer from "../../web/src/api.ts";
 import { snapshotTables, useTestDatabase } from "../helpers/database.ts";
@@ -102,7 +102,7 @@ describe("limits refuse before anything runs", () => {
   it("admits GraphiQL's example and the explorer's queries under the default cost limit", async () => {
     const topic = { slug: "scrum" };
     const documented: [string, Record<string, unknown>][] = [
-      [EXAMPLE_QUERY, {}],
+      [EXAMPLE.query, EXAMPLE.variables],
       [explorer.HOME, {}],
       [explorer.TOPIC, topic],
       [explorer.COMPARISON, { slug: "scrum-vs-kanban" }],

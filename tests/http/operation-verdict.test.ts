@@ -1,7 +1,7 @@
 import { type GraphQLError, parse, type ValidationRule, validate } from "graphql";
 import { describe, expect, it } from "vitest";
 import { DEEP_WALK, NEIGHBORHOOD, TOPIC_PAGE } from "../../bench/walk-queries.ts";
-import { EXAMPLE_QUERY, httpSettings } from "../../src/app.ts";
+import { EXAMPLE, httpSettings } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { schema } from "../../src/graphql/schema.ts";
 import { operationLimitsPlugin } from "../../src/http/operation-limits.ts";
@@ -90,7 +90,7 @@ const accepted: Case[] = [
   },
   { name: "topic page", query: TOPIC_PAGE, variables: { slug: "scrum" } },
   { name: "neighborhood", query: NEIGHBORHOOD, variables: { slug: "scrum" } },
-  { name: "GraphiQL's example", query: EXAMPLE_QUERY },
+  { name: "GraphiQL's example", query: EXAMPLE.query, variables: EXAMPLE.variables },
   { name: "explorer home", query: explorer.HOME },
   { name: "explorer topic", query: explorer.TOPIC, variables: { slug: "scrum" } },
   { name: "explorer comparison", query: explorer.COMPARISON, variables: { slug: SLUG } },

@@ -7,7 +7,7 @@ import { badUserInput } from "../client-errors.ts";
 import type { Context } from "../context.ts";
 import { relatedSearchCost } from "../costs.ts";
 import { maxPageSize, pageSize } from "../paging.ts";
-import { type RelatedComparisonEdgeShape, relatedComparisonsPage } from "../related-comparisons.ts";
+import { relatedComparisonsPage } from "../related-comparisons.ts";
 import { sameCategory } from "./category.ts";
 import { FeedbackSummary } from "./feedback.ts";
 import { Topic } from "./topic.ts";
@@ -115,7 +115,7 @@ builder.drizzleObjectFields("comparisonsTable", (t) => ({
       }),
       select: { columns: { id: true } },
       resolve: (comparison, args, ctx: Context, info) =>
-        relatedComparisonsPage(comparison.id, args, ctx, info) as never,
+        relatedComparisonsPage(comparison.id, args, ctx, info),
     },
     {
       name: "RelatedComparisonsConnection",
@@ -123,8 +123,7 @@ builder.drizzleObjectFields("comparisonsTable", (t) => ({
       fields: (c) => ({
         totalCount: c.int({
           description: "How many comparisons are within `depth` hops, across all pages.",
-          resolve: (page) =>
-            (page as unknown as { totalCount: () => Promise<number> }).totalCount(),
+          resolve: (page) => page.totalCount(),
         }),
       }),
     },
@@ -135,12 +134,12 @@ builder.drizzleObjectFields("comparisonsTable", (t) => ({
         distance: e.int({
           description:
             "Fewest hops from an option topic of the first comparison to one of this one's.",
-          resolve: (edge) => (edge as unknown as RelatedComparisonEdgeShape).distance,
+          resolve: (edge) => edge.distance,
         }),
         score: e.float({
           description:
             "How strongly the two comparisons are tied; higher is closer, always above 0. Every topic of this comparison (an option counts 1, a tag 0.5) within `depth` hops of the first one's options adds 0.5^hops / ln(1 + the number of comparisons that topic takes part in): shared topics count most, nearby ones more than far ones, and hubs less than rare topics. Rounded to 6 decimals.",
-          resolve: (edge) => (edge as unknown as RelatedComparisonEdgeShape).score,
+          resolve: (edge) => edge.score,
         }),
       }),
     },

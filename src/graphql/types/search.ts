@@ -1,5 +1,5 @@
 import { getSchemaConfig, queryFromInfo } from "@pothos/plugin-drizzle";
-import { offsetForArgs, offsetToCursor } from "@pothos/plugin-relay";
+import { offsetToCursor, resolveOffsetConnection } from "@pothos/plugin-relay";
 import { type GraphQLResolveInfo, Kind, type SelectionSetNode } from "graphql";
 import type { SearchHighlight, SearchHighlightFragment } from "../../search/highlight.ts";
 import { parseSearchQuery, SearchQueryError } from "../../search/query.ts";
@@ -167,41 +167,37 @@ builder.queryField("search", (t) =>
             throw badUserInput(error.message, { argument: "query" });
           throw error;
         }
-        const page = offsetForArgs({
-          args,
-          defaultSize: CONNECTION_DEFAULT_SIZE,
-          maxSize: CONNECTION_MAX_SIZE,
+        let total = 0;
+        // The relay plugin's offset paging: cursors, one row more than the page to learn whether
+        // another follows, and the trim.
+        const page = await resolveOffsetConnection(
+          { args, defaultSize: CONNECTION_DEFAULT_SIZE, maxSize: CONNECTION_MAX_SIZE },
+          async ({ offset, limit }) => {
+            // Words with no letter or digit match nothing: an honest empty answer, no statement.
+            if (query === null) return [];
+            const found = await search(ctx.db, query, {
+              types: args.types ?? ["Topic", "Comparison"],
+              offset,
+              limit,
+              highlights: asksFor("highlights", info),
+            });
+            total = found.total;
+            await loadNestedSelections(found.hits, ctx, info);
+            return found.hits;
+          },
+        );
+        const edges = page.edges.map(({ cursor, node: hit }): SearchEdgeShape => {
+          resultTypes.set(hit.node, hit.type);
+          return { cursor, node: hit.node, score: hit.score, highlights: hit.highlights };
         });
-        // Words with no letter or digit match nothing: an honest empty answer, no statement.
-        const found =
-          query === null
-            ? { hits: [], total: 0 }
-            : await search(ctx.db, query, {
-                types: args.types ?? ["Topic", "Comparison"],
-                offset: page.offset,
-                limit: page.limit,
-                highlights: asksFor("highlights", info),
-              });
-        await loadNestedSelections(found.hits, ctx, info);
-        const edges: SearchEdgeShape[] = found.hits
-          .slice(0, page.expectedSize)
-          .map((hit, index) => {
-            resultTypes.set(hit.node, hit.type);
-            return {
-              cursor: offsetToCursor(page.offset + index),
-              node: hit.node,
-              score: hit.score,
-              highlights: hit.highlights,
-            };
-          });
         return {
           edges,
-          totalCount: found.total,
+          totalCount: total,
+          // An empty page has no cursors (the helper would name the offsets around it).
           pageInfo: {
+            ...page.pageInfo,
             startCursor: edges[0]?.cursor ?? null,
             endCursor: edges[edges.length - 1]?.cursor ?? null,
-            hasPreviousPage: page.hasPreviousPage,
-            hasNextPage: page.hasNextPage(found.hits.length),
           },
         };
       },
@@ -213,7 +209,7 @@ builder.queryField("search", (t) =>
         totalCount: connection.int({
           description:
             "How many results the ranked list holds, across all pages: every match while the words match at most 50 topics and 50 comparisons; beyond that the list is a bounded selection (per type, at most 50 names starting with the text, 50 with the words in the name and 50 with the words anywhere, plus exact slugs), so at most 303, and pages end there.",
-          resolve: (result) => (result as unknown as { totalCount: number }).totalCount,
+          resolve: (result) => result.totalCount,
         }),
       }),
     },
@@ -224,14 +220,14 @@ builder.queryField("search", (t) =>
         score: edge.float({
           description:
             "Relevance; higher is better. Comparable within one query only (see `Query.search`).",
-          resolve: (result) => (result as unknown as SearchEdgeShape).score,
+          resolve: (edge) => edge.score,
         }),
         highlights: edge.field({
           type: [SearchHighlightRef],
           // Computed from the statement's own rows, for this page only.
           complexity: { field: 1, multiplier: 1 },
           description: "The result's name or title, and every other field the query matched.",
-          resolve: (result) => (result as unknown as SearchEdgeShape).highlights,
+          resolve: (edge) => edge.highlights,
         }),
       }),
     },
