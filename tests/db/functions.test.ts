@@ -30,6 +30,7 @@ describe("SQL functions", () => {
 
   it("has a source for each traversal function and for search", () => {
     expect(sources.map((source) => source.name)).toEqual([
+      "pickgraph_comparison_search_words",
       "pickgraph_neighborhood",
       "pickgraph_related_comparisons",
       "pickgraph_search",
