@@ -212,8 +212,8 @@ export const optionsTable = pgTable(
 /**
  * The full-text document of each comparison: its title and slug words (weight A), intro and option
  * summaries (B), pros, cons, use-if conditions and verdict (C). It spans the comparison and its
- * options, so no expression index can hold it; the importer, the only writer of page text,
- * rewrites it in the transaction that writes the page (`pickgraph_comparison_search_documents`).
+ * options, so no expression index can hold it; the importer, the only writer of page text but
+ * for `setPick`, rewrites it in the transaction that writes the page (`refreshComparisonSearch`).
  * A table of its own keeps the document out of every read of `comparisons`.
  */
 export const comparisonSearchTable = pgTable(
@@ -223,6 +223,14 @@ export const comparisonSearchTable = pgTable(
       .primaryKey()
       .references(() => comparisonsTable.id, { onDelete: "cascade" }),
     document: tsvector("document").notNull(),
+    /**
+     * The distinct space-separated words of the fields search highlights (title, intro, option
+     * summaries, pros, cons, use-if conditions, pick summary, bottom line), sorted, written with
+     * the document (`pickgraph_comparison_search_words`): a page of results highlights its
+     * distinct words once, and splitting twenty comparisons' fields for them cost more than the
+     * highlighting itself.
+     */
+    words: text("words").array().notNull().default(sql`'{}'::text[]`),
   },
   (t) => [
     index("comparison_search_document").using("gin", t.document),

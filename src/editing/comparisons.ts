@@ -4,7 +4,7 @@ import { type Db, selectRows } from "../db/client.ts";
 import { MAX_OPTIONS, MIN_OPTIONS, TEXT_LIMITS } from "../domain/rules.ts";
 import { lockPageWrites, syncPageEdges } from "../graph/page-edges.ts";
 import { loadComparisonPage } from "../ingest/export-pages.ts";
-import { type ImportResult, importPages } from "../ingest/import-pages.ts";
+import { type ImportResult, importPages, refreshComparisonSearch } from "../ingest/import-pages.ts";
 import {
   checkAliasesAgainstPages,
   type DescriptionImportResult,
@@ -546,6 +546,8 @@ export async function setPick(
     `,
     );
     if (updated) {
+      // The pick summary and the bottom line are searched and highlighted (issue 11).
+      await refreshComparisonSearch(tx, [comparisonId]);
       await recordChanges(tx, actor, [
         {
           action: "comparison.setPick",

@@ -473,15 +473,27 @@ async function writeChunk(
     FROM jsonb_to_recordset(${json(picks)}) AS r(comparison_id int, option_id int)
     WHERE c.id = r.comparison_id
   `);
-  // Search reads each comparison's full-text document from its own table; it spans the
-  // comparison and its options, so it is rewritten here, with the page, in one statement.
-  await db.execute(sql`
-    INSERT INTO comparison_search (comparison_id, document)
-    SELECT comparison_id, document
-    FROM pickgraph_comparison_search_documents(${sql.param(written.map((r) => r.id))}::int[])
-    ON CONFLICT (comparison_id) DO UPDATE SET document = EXCLUDED.document
-  `);
+  await refreshComparisonSearch(
+    db,
+    written.map((r) => r.id),
+  );
   return [...oldTopics, ...options.map((o) => o.topic_id)];
+}
+
+/**
+ * Rewrites the search rows of these comparisons (`comparison_search`: the full-text document and
+ * the distinct words highlights read), in one statement. They span a comparison and its options,
+ * so whatever writes page text calls this in the same transaction: the importer for every page it
+ * writes, and `setPick`, which rewrites the pick summary and the bottom line.
+ */
+export async function refreshComparisonSearch(db: Db, ids: readonly number[]): Promise<void> {
+  await db.execute(sql`
+    INSERT INTO comparison_search (comparison_id, document, words)
+    SELECT d.comparison_id, d.document, w.words
+    FROM pickgraph_comparison_search_documents(${sql.param(ids)}::int[]) d
+    JOIN pickgraph_comparison_search_words(${sql.param(ids)}::int[]) w USING (comparison_id)
+    ON CONFLICT (comparison_id) DO UPDATE SET document = EXCLUDED.document, words = EXCLUDED.words
+  `);
 }
 
 /**

@@ -54,6 +54,19 @@ function markedWords(words: string[] | null, marked: string | null): Map<string,
 }
 
 /**
+ * A field's text with each of its words in its highlighted form. Most fields of a page hold none
+ * of the few words the query marked: a word can be replaced only where it occurs as a substring,
+ * so those fields come back as they are, without being split and joined again.
+ */
+function markBody(body: string, lexicon: Map<string, string>, markedList: string[]): string {
+  if (!markedList.some((word) => body.includes(word))) return body;
+  return body
+    .split(" ")
+    .map((word) => lexicon.get(word) ?? word)
+    .join(" ");
+}
+
+/**
  * A row as the query builder would return it (property names, timestamps as text), built in SQL
  * so the search statement hands GraphQL finished objects and nothing is loaded afterwards.
  */
@@ -131,16 +144,14 @@ export async function search(
   const total = rows[0]?.total ?? 0;
   const hits: SearchHit[] = [];
   const lexicon = markedWords(rows[0]?.words ?? null, rows[0]?.marked ?? null);
+  const markedList = [...lexicon.keys()];
   for (const row of rows) {
     if (row.type === null || row.node === null || row.score === null) continue;
     const bodies = row.bodies ?? [];
     const fields = (row.fields ?? []).flatMap((field, index) => {
       // False only for a field that holds a synonym phrase's words apart, never together.
       if (row.matches?.[index] === false) return [];
-      const marked = (bodies[index] ?? "")
-        .split(" ")
-        .map((word) => lexicon.get(word) ?? word)
-        .join(" ");
+      const marked = markBody(bodies[index] ?? "", lexicon, markedList);
       const highlight = highlightField(field, marked, query);
       return highlight === null ? [] : [highlight];
     });

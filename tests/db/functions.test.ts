@@ -30,6 +30,7 @@ describe("SQL functions", () => {
 
   it("has a source for each traversal function, for search and for the count triggers", () => {
     expect(sources.map((source) => source.name)).toEqual([
+      "pickgraph_comparison_search_words",
       "pickgraph_count_topic_comparisons",
       "pickgraph_neighborhood",
       "pickgraph_related_comparisons",

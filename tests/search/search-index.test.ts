@@ -46,6 +46,8 @@ const CREATE = `mutation ($input: CreateComparisonInput!) {
   createComparison(input: $input) { __typename ... on CreateComparisonPayload { comparison { id slug version } } } }`;
 const UPDATE = `mutation ($input: UpdateComparisonInput!) {
   updateComparison(input: $input) { __typename ... on UpdateComparisonPayload { comparison { version } } } }`;
+const SET_PICK = `mutation ($input: SetPickInput!) {
+  setPick(input: $input) { __typename ... on SetPickPayload { comparison { version } } } }`;
 const DELETE = `mutation ($input: DeleteComparisonInput!) {
   deleteComparison(input: $input) { __typename ... on DeleteComparisonPayload { slug } } }`;
 const IMPORT = `mutation ($pages: [String!]!) {
@@ -91,6 +93,45 @@ describe("search stays current", () => {
     expect(await found("zephyrgrid")).toEqual([slug]);
     expect(await found("should a team pick ibexql", ["COMPARISON"])).toEqual([]);
     expect(await found("nebulaspin")).toEqual([slug]);
+  });
+
+  it("follows setPick: a word only the new bottom line holds is found and highlighted", async () => {
+    const created = await run(CREATE, {
+      input: comparisonInput(["Okapiql", "Dikdikql"], "lunarfern"),
+    });
+    const { id, version, slug } = created.comparison;
+    const options = await graphql(
+      app,
+      `query ($slug: String!) { comparison(slug: $slug) { options { id name } } }`,
+      { slug },
+    );
+    const second = options.data?.comparison.options.find((o: any) => o.name === "Dikdikql");
+    await run(SET_PICK, {
+      input: {
+        comparisonId: id,
+        optionId: second.id,
+        expectedVersion: version,
+        bottomLine: "Dikdikql wins where quasarmoss matters.",
+      },
+    });
+    expect(await found("quasarmoss")).toEqual([slug]);
+    const response = await graphql(
+      app,
+      `query { search(query: "quasarmoss", first: 1) {
+        edges { highlights { field fragments { text match } } } } }`,
+      {},
+    );
+    const verdicts = response.data?.search.edges[0].highlights.filter(
+      (h: any) => h.field === "verdict",
+    );
+    expect(verdicts).toContainEqual({
+      field: "verdict",
+      fragments: [
+        { text: "Dikdikql wins where ", match: false },
+        { text: "quasarmoss", match: true },
+        { text: " matters.", match: false },
+      ],
+    });
   });
 
   it("follows a renamed option: the comparison's new title and slug are found", async () => {

@@ -1,0 +1,1 @@
+ALTER TABLE "comparison_search" ADD COLUMN "words" text[] DEFAULT '{}'::text[] NOT NULL;
