@@ -1,6 +1,7 @@
 import {
   CIRCUIT_OPEN,
   describeDatabaseFailure,
+  isCircuitRefusal,
   isConnectFailure,
   isDatabaseDown,
 } from "./database-errors.ts";
@@ -18,7 +19,8 @@ import {
  * The first probe that succeeds closes it; statements flow again, and the pool reconnects as they
  * come. A lost connection alone (57P01 after a restart that is already over, one backend
  * terminated) only asks: while that probe runs, statements still flow, and it opens nothing if
- * the server answers. Query errors, statement timeouts and refused logins are not asked about.
+ * the server answers. Query errors, statement timeouts and refused logins are not asked about,
+ * and a probe that gets one of them (a full server, a refused login) found the server there.
  */
 
 export class CircuitOpenError extends Error {
@@ -44,6 +46,8 @@ export interface CircuitBreakerOptions {
 
 export class CircuitBreaker {
   private openSince: number | null = null;
+  /** How often it opened: a probe begun before the latest opening says nothing about it. */
+  private openings = 0;
   private lastFailure: unknown = null;
   private timer: NodeJS.Timeout | null = null;
   private probing = false;
@@ -68,7 +72,7 @@ export class CircuitBreaker {
    * connection has the server probed, and opens it if the probe fails.
    */
   failed(error: unknown): void {
-    if (this.stopped || error instanceof CircuitOpenError || !isDatabaseDown(error)) return;
+    if (this.stopped || isCircuitRefusal(error) || !isDatabaseDown(error)) return;
     if (this.openSince !== null) {
       this.lastFailure = error;
       return;
@@ -81,6 +85,7 @@ export class CircuitBreaker {
     this.lastFailure = reason;
     if (this.openSince !== null) return;
     this.openSince = performance.now();
+    this.openings++;
     this.options.onChange?.(true, describeDatabaseFailure(reason));
     this.probeSoon(0);
   }
@@ -104,18 +109,27 @@ export class CircuitBreaker {
   private async runProbe(): Promise<void> {
     if (this.stopped) return;
     this.probing = true;
+    const openings = this.openings;
+    let answered = false;
     try {
       await this.options.probe();
-      if (this.stopped || this.openSince === null) return;
+      answered = true;
+    } catch (error) {
+      // Only a server that is away counts: one that answered with an error (too many clients,
+      // a refused login) is there, and the pool's open connections may well serve.
+      if (isDatabaseDown(error)) {
+        if (!this.stopped) this.open(error);
+      } else answered = true;
+    } finally {
+      this.probing = false;
+    }
+    if (this.stopped) return;
+    // A probe begun before the breaker last opened connected before the failure that opened it.
+    if (answered && this.openSince !== null && this.openings === openings) {
       const downMs = performance.now() - this.openSince;
       this.openSince = null;
       this.lastFailure = null;
       this.options.onChange?.(false, `reachable again after ${Math.round(downMs)} ms`);
-    } catch (error) {
-      if (!this.stopped) this.open(error);
-      this.lastFailure = error;
-    } finally {
-      this.probing = false;
     }
     if (this.openSince !== null) this.probeSoon(this.probeIntervalMs);
   }

@@ -93,6 +93,12 @@ export function isDatabaseDown(error: unknown): boolean {
   return false;
 }
 
+/** Whether a failure is (or wraps) a circuit breaker's refusal: not news about the server. */
+export function isCircuitRefusal(error: unknown): boolean {
+  for (const inner of errorChain(error)) if (codeOf(inner) === CIRCUIT_OPEN) return true;
+  return false;
+}
+
 // Of those, the ones that say a new connection could not be made (as opposed to one lost).
 const CONNECT_FAILURES = new Set([
   "ECONNREFUSED",

@@ -471,16 +471,19 @@ function compileSelectionSet(
     const fixed = parts.reduce((sum, part) => sum + (part.fixed as number), 0);
     result = { depth, fixed, cost: () => fixed };
   } else {
-    // Once per request however often the selection set is spread, like the plugin's cache.
-    let last: { request: VerdictRequest; cost: number } | undefined;
+    // Once per request however often the selection set is spread, like the plugin's cache;
+    // weakly held, so a document kept for long does not keep its last request's variables.
+    const perRequest = new WeakMap<VerdictRequest, number>();
     result = {
       depth,
       fixed: null,
       cost: (request) => {
-        if (last?.request !== request) {
-          last = { request, cost: parts.reduce((sum, part) => sum + part.cost(request), 0) };
+        let cost = perRequest.get(request);
+        if (cost === undefined) {
+          cost = parts.reduce((sum, part) => sum + part.cost(request), 0);
+          perRequest.set(request, cost);
         }
-        return last.cost;
+        return cost;
       },
     };
   }
@@ -491,6 +494,14 @@ function compileSelectionSet(
   }
   byType.set(type, result);
   return result;
+}
+
+/** Whether the document has an operation of that name. */
+function namesOperation(document: DocumentNode, name: string): boolean {
+  return document.definitions.some(
+    (definition) =>
+      definition.kind === Kind.OPERATION_DEFINITION && definition.name?.value === name,
+  );
 }
 
 interface Traversal {
@@ -688,7 +699,11 @@ export function operationLimitsPlugin(
     let verdict = byOperation.get(key);
     if (!verdict) {
       verdict = compileVerdict(schema, document, operationName, limits);
-      byOperation.set(key, verdict);
+      // Kept only for a name the document has (or none): a client sending endless made-up
+      // operation names must not grow the map of a document that stays cached.
+      if (operationName === undefined || namesOperation(document, operationName)) {
+        byOperation.set(key, verdict);
+      }
     }
     return verdict;
   };

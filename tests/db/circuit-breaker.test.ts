@@ -176,4 +176,74 @@ describe("CircuitBreaker", () => {
     other.failed(coded("CONNECTION_ENDED"));
     expect(other.isOpen).toBe(false);
   });
+
+  it("a probe answered with an error (a full server, a refused login) finds the server there", async () => {
+    for (const code of ["53300", "28P01"]) {
+      let calls = 0;
+      const breaker = new CircuitBreaker({
+        probe: async () => {
+          calls++;
+          throw wrapped(coded(code));
+        },
+        probeIntervalMs: 10,
+      });
+      try {
+        // A lost connection has the server probed; the server answers, if only with an error.
+        breaker.failed(coded("ECONNRESET"));
+        await until(() => calls === 1, 2_000);
+        await new Promise((done) => setTimeout(done, 30));
+        expect(breaker.isOpen).toBe(false);
+        // Open after a refused connect: the same answer closes it.
+        breaker.failed(coded("ECONNREFUSED"));
+        expect(breaker.isOpen).toBe(true);
+        await until(() => !breaker.isOpen, 2_000);
+      } finally {
+        breaker.stop();
+      }
+    }
+  });
+
+  it("a probe begun before the breaker opened does not close it", async () => {
+    let release: (() => void) | undefined;
+    let calls = 0;
+    const breaker = new CircuitBreaker({
+      probe: async () => {
+        calls++;
+        // The first probe connected before the outage and answers late; the rest find it down.
+        if (calls === 1) await new Promise<void>((done) => (release = done));
+        else throw coded("ECONNREFUSED");
+      },
+      probeIntervalMs: 10,
+    });
+    try {
+      breaker.failed(coded("ECONNRESET"));
+      await until(() => release !== undefined, 2_000);
+      breaker.failed(wrapped(coded("ECONNREFUSED")));
+      expect(breaker.isOpen).toBe(true);
+      release?.();
+      await until(() => calls >= 3, 2_000);
+      expect(breaker.isOpen).toBe(true);
+    } finally {
+      breaker.stop();
+    }
+  });
+
+  it("a refusal wrapped by drizzle is not news about the server", async () => {
+    const server = probeController();
+    const breaker = new CircuitBreaker({ probe: () => server.probe(), probeIntervalMs: 10 });
+    try {
+      breaker.failed(coded("ECONNREFUSED"));
+      const refusal = breaker.refusal();
+      server.set("up");
+      await until(() => !breaker.isOpen, 2_000);
+      const calls = server.calls;
+      // Late: a statement refused while open, failing through a transaction's wrapper.
+      breaker.failed(wrapped(wrapped(refusal)));
+      await new Promise((done) => setTimeout(done, 40));
+      expect(server.calls).toBe(calls);
+      expect(breaker.isOpen).toBe(false);
+    } finally {
+      breaker.stop();
+    }
+  });
 });
