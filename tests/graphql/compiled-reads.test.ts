@@ -236,5 +236,11 @@ describe("topic_comparison_entries follow every write", () => {
       sql`SELECT count(*)::int AS n FROM topic_comparison_counts WHERE comparisons > 0`,
     );
     expect(kept?.n).toBeGreaterThan(10);
+    // Entries are never moved to another topic: the counts could not follow.
+    await expect(
+      database().db.execute(
+        sql`UPDATE topic_comparison_entries SET topic_id = topic_id WHERE topic_id IN (SELECT topic_id FROM topic_comparison_entries LIMIT 1)`,
+      ),
+    ).rejects.toThrow();
   });
 });
