@@ -114,15 +114,6 @@ export async function buildServer({ ifStale = false } = {}) {
 export const BUNDLE = join(DIST, "bundle", "main.js");
 
 /**
- * Bundles dist/main.js and the packages it loads into dist/bundle/main.js (issue 9: starts). Node
- * spent ~0.75 s of a ~3.8 s-CPU start resolving, reading and compiling ~1,000 module files; one
- * file skips most of that. It sits two folders deep like every dist/<layer>/ module, so the paths
- * the modules compute from import.meta.url (migrations, seeds, the cache) stay right. Kept
- * external: PGlite, which finds its WebAssembly and data files next to its own modules, and pino,
- * whose transports load files by path, and the GraphiQL page. Without esbuild (a production install) there is no
- * bundle and `npm start` runs dist/main.js.
- */
-/**
  * @whatwg-node/server compares its Request class with `globalThis.Request` once, when yoga is
  * created, and touching that global makes Node load its internal fetch (undici): ~270 ms of CPU
  * at every start, for a comparison whose answer is known when the class is the package's own
@@ -148,6 +139,16 @@ const skipNativeFetchLoad = {
     );
   },
 };
+
+/**
+ * Bundles dist/main.js and the packages it loads into dist/bundle/main.js (issue 9: starts). Node
+ * spent ~0.75 s of a ~3.8 s-CPU start resolving, reading and compiling ~1,000 module files; one
+ * file skips most of that. It sits two folders deep like every dist/<layer>/ module, so the paths
+ * the modules compute from import.meta.url (migrations, seeds, the cache) stay right. Kept
+ * external: PGlite, which finds its WebAssembly and data files next to its own modules, and pino,
+ * whose transports load files by path, and the GraphiQL page. Without esbuild (a production install) there is no
+ * bundle and `npm start` runs dist/main.js.
+ */
 
 async function bundleServer() {
   rmSync(dirname(BUNDLE), { recursive: true, force: true });

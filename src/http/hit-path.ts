@@ -185,18 +185,19 @@ export function createHitPath(options: HitPathOptions): HitPath {
     const id = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     response.writeHead(entry.status, [...entry.flat, "x-request-id", id]);
     response.end(entry.body);
-    options.logger.info(
-      {
-        requestId: id,
-        method: request.method,
-        path: options.endpoint,
-        status: entry.status,
-        durationMs: Math.round((performance.now() - started) * 10) / 10,
-        outcome: "ok",
-        hitPath: "front",
-      },
-      "request",
-    );
+    if (options.logger.isLevelEnabled("info"))
+      options.logger.info(
+        {
+          requestId: id,
+          method: request.method,
+          path: options.endpoint,
+          status: entry.status,
+          durationMs: Math.round((performance.now() - started) * 10) / 10,
+          outcome: "ok",
+          hitPath: "front",
+        },
+        "request",
+      );
   }
 
   const serve: HitPath["serve"] = (request, response, next) => {

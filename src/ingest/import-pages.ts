@@ -576,6 +576,9 @@ export async function importPages(
     checkMergedTopics(toWrite, topics.ids);
     const touched = new Set<number>();
     const chunkPages = options.chunkPages ?? CHUNK_PAGES;
+    if (!Number.isInteger(chunkPages) || chunkPages < 1) {
+      throw new RangeError(`chunkPages must be a whole number of at least 1, got ${chunkPages}`);
+    }
     for (let start = 0; start < toWrite.length; start += chunkPages) {
       const chunk = toWrite.slice(start, start + chunkPages);
       for (const id of await writeChunk(tx, chunk, topics.ids, existing)) touched.add(id);
