@@ -19,7 +19,8 @@ BEGIN
     FROM (SELECT e.topic_id, count(*)::int AS n FROM changed_entries e GROUP BY e.topic_id) AS d
     WHERE k.topic_id = d.topic_id;
   ELSIF TG_OP = 'TRUNCATE' THEN
-    TRUNCATE topic_comparison_counts;
+    -- Not TRUNCATE: a TRUNCATE ... CASCADE of topics empties this table in the same statement.
+    DELETE FROM topic_comparison_counts;
   ELSE
     RAISE EXCEPTION 'topic_comparison_entries.topic_id is never updated (delete and insert the entry instead): topic_comparison_counts would drift';
   END IF;
