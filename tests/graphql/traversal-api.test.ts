@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app.ts";
 import { selectRows } from "../../src/db/client.ts";
 import { seedDatabase } from "../../src/editing/seed.ts";
+import { embeddedBatch } from "../../src/graph/traversal.ts";
 import { useTestDatabase } from "../helpers/database.ts";
 import { createAppWithoutCostLimit, graphql } from "../helpers/graphql.ts";
 
@@ -45,6 +46,19 @@ function bfs(start: string, maxDepth: number): Map<string, number> {
   return distance;
 }
 
+/**
+ * Statements beyond the first that a batch of `n` starts takes: none on Postgres (one statement
+ * per batch, whatever its size); on PGlite the batch goes in slices of `embeddedBatch`, one after
+ * another, so other requests get PGlite's thread in between (issue 8).
+ */
+function extraSlices(
+  n: number,
+  search: Parameters<typeof embeddedBatch>[0],
+  options: Parameters<typeof embeddedBatch>[1],
+): number {
+  return database().driver === "pglite" ? Math.ceil(n / embeddedBatch(search, options)) - 1 : 0;
+}
+
 describe("Topic.neighborhood", () => {
   it("matches a breadth-first search done by hand", async () => {
     for (const start of ["individual-contributor-model", "scrum", "career-development"]) {
@@ -81,13 +95,16 @@ describe("Topic.neighborhood", () => {
         neighborhood(depth: 2, limit: 20) { nodes { topic { slug } } edges { kind from { slug } } }
         record { comparisons wins } } } }`;
     const counts: number[] = [];
-    for (const first of [1, 10, 50]) {
+    const lists = [1, 10, 50];
+    for (const first of lists) {
       database().resetStatements();
       const { errors } = await graphql(app, query, { first });
       expect(errors).toBeUndefined();
       counts.push(database().statements.length);
     }
-    expect(new Set(counts).size).toBe(1);
+    expect(counts).toEqual(
+      lists.map((n) => (counts[0] ?? 0) + extraSlices(n, "neighborhood", { limit: 20 })),
+    );
     expect(counts[0]).toBeLessThanOrEqual(3);
   });
 
@@ -285,13 +302,16 @@ describe("Comparison.relatedComparisons", () => {
     const query = `query ($first: Int!) { comparisons(first: $first) { nodes {
         relatedComparisons(first: 3) { totalCount edges { distance node { slug } } } } } }`;
     const counts: number[] = [];
-    for (const first of [1, 20, 50]) {
+    const lists = [1, 20, 50];
+    for (const first of lists) {
       database().resetStatements();
       const { errors } = await graphql(app, query, { first });
       expect(errors).toBeUndefined();
       counts.push(database().statements.length);
     }
-    expect(new Set(counts).size).toBe(1);
+    expect(counts).toEqual(
+      lists.map((n) => (counts[0] ?? 0) + extraSlices(n, "relatedComparisons", {})),
+    );
   });
 
   it("refuses a bad cursor and an out-of-range depth", async () => {
