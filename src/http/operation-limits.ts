@@ -216,19 +216,7 @@ function shapeRule(
   problemOf: (validation: ValidationContext) => GraphQLError | null,
 ): ValidationRule[] {
   const shape: ValidationRule = (validation) => {
-    const document = validation.getDocument();
-    let aliases = 0;
-    let directives = 0;
-    for (const definition of document.definitions) {
-      if (
-        definition.kind === Kind.OPERATION_DEFINITION ||
-        definition.kind === Kind.FRAGMENT_DEFINITION
-      ) {
-        const counted = countDirectivesAndAliases(definition as OperationDefinitionNode, new Set());
-        aliases += counted.aliases;
-        directives += counted.directives;
-      }
-    }
+    const { aliases, directives } = countDocumentAliasesAndDirectives(validation.getDocument());
     if (aliases > limits.maxAliases) {
       validation.reportError(
         limitError(
@@ -496,6 +484,26 @@ function compileSelectionSet(
   return result;
 }
 
+/** Aliases and directives over every operation and fragment of a document (the shape limits). */
+function countDocumentAliasesAndDirectives(document: DocumentNode): {
+  aliases: number;
+  directives: number;
+} {
+  let aliases = 0;
+  let directives = 0;
+  for (const definition of document.definitions) {
+    if (
+      definition.kind === Kind.OPERATION_DEFINITION ||
+      definition.kind === Kind.FRAGMENT_DEFINITION
+    ) {
+      const counted = countDirectivesAndAliases(definition as OperationDefinitionNode, new Set());
+      aliases += counted.aliases;
+      directives += counted.directives;
+    }
+  }
+  return { aliases, directives };
+}
+
 /** Whether the document has an operation of that name. */
 function namesOperation(document: DocumentNode, name: string): boolean {
   return document.definitions.some(
@@ -596,19 +604,10 @@ function compileVerdict(
   if (!operation) return NEVER;
   if (operation.operation === "subscription" && !schema.getSubscriptionType()) return NEVER;
   const fragments: Record<string, FragmentDefinitionNode> = {};
-  let aliases = 0;
-  let directives = 0;
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
-    if (
-      definition.kind === Kind.OPERATION_DEFINITION ||
-      definition.kind === Kind.FRAGMENT_DEFINITION
-    ) {
-      const counted = countDirectivesAndAliases(definition as OperationDefinitionNode, new Set());
-      aliases += counted.aliases;
-      directives += counted.directives;
-    }
   }
+  const { aliases, directives } = countDocumentAliasesAndDirectives(document);
   if (aliases > limits.maxAliases || directives > limits.maxDirectives) return NEVER;
   const root = schema.getRootType(operation.operation);
   if (!root) return NEVER;
