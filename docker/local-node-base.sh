@@ -13,6 +13,9 @@ set -euo pipefail
 tag="${1:-pickgraph/node-base:local}"
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+# mktemp makes the folder 0700, and it becomes the image's /: the non-root user the Dockerfile
+# switches to could then open nothing ("stat /bin/ls: permission denied").
+chmod 0755 "$root"
 debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/dev/null
 node_bin=$(command -v node)
 npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
