@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQLWrapper, sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
   boolean,
@@ -333,6 +333,13 @@ export const topicComparisonCountsTable = pgTable(
   },
   (t) => [check("topic_comparison_counts_not_negative", sql`${t.comparisons} >= 0`)],
 );
+
+/**
+ * A topic's `comparisons { totalCount }` (both read paths): its row of topic_comparison_counts,
+ * not a count of its entries, so a popular topic costs what a rare one does.
+ */
+export const topicComparisonTotal = (topicId: SQLWrapper) =>
+  sql<number>`coalesce((SELECT k.comparisons FROM topic_comparison_counts k WHERE k.topic_id = ${topicId}), 0)`;
 
 /** Bearer tokens for writers. Only a SHA-256 hash of each token is kept. */
 export const apiTokensTable = pgTable(

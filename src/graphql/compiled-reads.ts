@@ -1,3 +1,5 @@
+import { type SQL, sql } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
 import {
   type DocumentNode,
   type FieldNode,
@@ -13,7 +15,16 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from "graphql";
+import { topicComparisonTotal } from "../db/tables.ts";
 import { CONNECTION_DEFAULT_SIZE, CONNECTION_MAX_SIZE } from "./paging.ts";
+
+/** The text of a fragment with no parameters, shared with the resolvers (db/tables.ts). */
+const dialect = new PgDialect();
+function sqlText(fragment: SQL): string {
+  const query = dialect.sqlToQuery(fragment);
+  if (query.params.length > 0) throw new Error("a shared SQL fragment with parameters");
+  return query.sql;
+}
 
 /**
  * Compiles a read document into ONE SQL statement that builds the whole `data` object as JSON.
@@ -349,7 +360,7 @@ class Compiler {
       this.noArguments(connectionNode);
       switch (connectionNode.name.value) {
         case "totalCount":
-          return topicComparisonTotal(`${t}.id`);
+          return sqlText(topicComparisonTotal(sql.raw(`${t}.id`)));
         case "nodes": {
           const { type: comparisonType, fields: sub } = this.subfields(type, connectionNodes);
           return `coalesce(json_agg(${this.comparison(comparisonType, sub, n)} ORDER BY ${n}.entry_slug), '[]'::json)`;
@@ -393,15 +404,6 @@ class Compiler {
     });
     return `(SELECT ${body} FROM (SELECT e.comparison_slug AS entry_slug, c.* ${entries.replace("FROM topic_comparison_entries e", "FROM topic_comparison_entries e JOIN comparisons c ON c.id = e.comparison_id")} ORDER BY e.comparison_slug LIMIT ${first}) ${n})`;
   }
-}
-
-/**
- * A topic's `comparisons { totalCount }`: one row of topic_comparison_counts (kept by triggers),
- * not a count of its entries, so a popular topic costs what a rare one does. The resolvers'
- * spelling is in types/topic.ts.
- */
-function topicComparisonTotal(topicId: string): string {
-  return `coalesce((SELECT k.comparisons FROM topic_comparison_counts k WHERE k.topic_id = ${topicId}), 0)`;
 }
 
 function globalId(typename: string, column: string): string {

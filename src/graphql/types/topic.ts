@@ -1,7 +1,7 @@
 import { decodeBase64, decodeCursorChunk } from "@pothos/core";
 import { drizzleConnectionHelpers } from "@pothos/plugin-drizzle";
 import { type AnyColumn, count, sql } from "drizzle-orm";
-import { topicsTable } from "../../db/tables.ts";
+import { topicComparisonTotal, topicsTable } from "../../db/tables.ts";
 import {
   DEFAULT_DEPTH,
   DEFAULT_LIMIT,
@@ -198,9 +198,7 @@ builder.drizzleObjectFields("topicsTable", (t) => ({
           ? { comparisons: comparisonsBySlug.getQuery(args, ctx, nestedSelection) }
           : { comparisonEntries: comparisonEntries.getQuery(args, ctx, nestedSelection) },
         extras: {
-          comparisonTotal: (topic) =>
-            // One row kept by triggers, as in the compiled reads (compiled-reads.ts).
-            sql<number>`coalesce((SELECT k.comparisons FROM topic_comparison_counts k WHERE k.topic_id = ${topic.id}), 0)`,
+          comparisonTotal: (topic) => topicComparisonTotal(topic.id),
         },
       }),
       resolve: (topic, args, ctx) => ({
