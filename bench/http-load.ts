@@ -173,7 +173,13 @@ export async function startServer(
   timeoutMs = 180_000,
 ): Promise<RunningServer> {
   execFileSync(process.execPath, ["scripts/build.mjs", "--if-stale"], { cwd: ROOT });
-  const server = await startCompiledServer({ LOG_LEVEL: "info", ...env }, timeoutMs);
+  // Without the tests' `--liftoff-only`: measured is the server as `npm start` runs it.
+  const server = await startCompiledServer(
+    { LOG_LEVEL: "info", ...env },
+    timeoutMs,
+    "serving",
+    [],
+  );
   return {
     child: server.process,
     url: server.url,

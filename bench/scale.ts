@@ -244,7 +244,7 @@ export async function benchScale(log: (line: string) => void): Promise<string> {
     log("starting servers…");
     // One after the other, each tracked at once, so a failure still stops the ones started.
     const start = async (extra: Record<string, string>) => {
-      const server = await startServer({ ...env, ...extra }, 300_000);
+      const server = await startServer({ ...env, ...extra }, 300_000, "serving", []);
       servers.push(server);
       return server;
     };

@@ -83,14 +83,17 @@ const READY = {
 /**
  * Starts the compiled `src/main.ts` on a free port and resolves once it prints its GraphQL URL
  * (`until: "serving"`) or once it listens, before it has migrated (`until: "listening"`).
+ * `nodeFlags`: the tests' NODE_FLAGS unless told; a benchmark passes `[]` to measure the server
+ * as `npm start` runs it (with `--liftoff-only` a PGlite statement costs up to twice the CPU).
  */
 export function startServer(
   env: Record<string, string>,
   timeoutMs = 60_000,
   until: keyof typeof READY = "serving",
+  nodeFlags: readonly string[] = NODE_FLAGS,
 ): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_FLAGS, compiledEntry("src/main.ts")], {
+    const child = spawn(process.execPath, [...nodeFlags, compiledEntry("src/main.ts")], {
       cwd: REPO_ROOT,
       env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
       stdio: ["ignore", "pipe", "pipe"],
