@@ -1,11 +1,13 @@
 import DataLoader from "dataloader";
 import {
+  type CountedRelatedComparisons,
   MAX_BATCH,
   type NeighborhoodOptions,
   neighborhoods,
   type RelatedComparison,
   type RelatedComparisonOptions,
   relatedComparisons,
+  relatedComparisonsCounted,
   type Subgraph,
 } from "../graph/traversal.ts";
 import { clientErrors } from "./client-errors.ts";
@@ -22,6 +24,11 @@ export interface RequestLoaders {
   neighborhood(options: NeighborhoodOptions): DataLoader<number, Subgraph>;
   /** The comparisons related to each comparison id, for one set of arguments. */
   relatedComparisons(options: RelatedComparisonOptions): DataLoader<number, RelatedComparison[]>;
+  /** The first page of each comparison's related comparisons, and how many there are in all. */
+  relatedComparisonsCounted(options: {
+    depth: number;
+    first: number;
+  }): DataLoader<number, CountedRelatedComparisons>;
   /**
    * A topic known only by id, for plugin-drizzle to load the selected fields of. Its batch is
    * keyed by object, so there is one object per id and request: a topic in many neighbourhoods is
@@ -74,6 +81,10 @@ function createLoaders(ctx: Context): RequestLoaders {
       loader("neighborhood", options, (ids) => neighborhoods(ctx.db, ids, options)),
     relatedComparisons: (options) =>
       loader("relatedComparisons", options, (ids) => relatedComparisons(ctx.db, ids, options)),
+    relatedComparisonsCounted: (options) =>
+      loader("relatedComparisonsCounted", options, (ids) =>
+        relatedComparisonsCounted(ctx.db, ids, options),
+      ),
     topicRef(id) {
       let ref = topics.get(id);
       if (!ref) {

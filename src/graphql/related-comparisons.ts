@@ -97,19 +97,29 @@ export async function relatedComparisonsPage(
   const depth = args.depth ?? DEFAULT_RELATED_DEPTH;
   const loaders = loadersOf(ctx);
   const all = () => loaders.relatedComparisons({ depth }).load(comparisonId);
-  // With totalCount asked for, every comparison in reach is loaded anyway: the page is cut from
-  // that one search rather than scored again (it halved the explorer's page).
+  // With totalCount asked for, every comparison in reach is scored anyway: a first page comes
+  // with the count from one statement; a page elsewhere is cut from the whole list.
   const wholeList = selectsTotalCount(info);
+  let counted: Promise<number> | undefined;
   const page = await resolveCursorConnection<Promise<RelatedComparison[]>>(
     { args, toCursor: encodeCursor, defaultSize: CONNECTION_DEFAULT_SIZE },
     async ({ after, before, limit, inverted }): Promise<RelatedComparison[]> => {
       const afterKey = after === undefined ? undefined : decodeCursor(after, "after");
       const beforeKey = before === undefined ? undefined : decodeCursor(before, "before");
-      if (!inverted && beforeKey === undefined && !wholeList) {
-        // Forward from a cursor: the statement itself keeps `limit` (one more than the page).
-        return loaders
-          .relatedComparisons({ depth, first: limit, ...(afterKey ? { after: afterKey } : {}) })
-          .load(comparisonId);
+      if (!inverted && beforeKey === undefined) {
+        if (!wholeList) {
+          // Forward from a cursor: the statement itself keeps `limit` (one more than the page).
+          return loaders
+            .relatedComparisons({ depth, first: limit, ...(afterKey ? { after: afterKey } : {}) })
+            .load(comparisonId);
+        }
+        if (afterKey === undefined) {
+          const first = loaders
+            .relatedComparisonsCounted({ depth, first: limit })
+            .load(comparisonId);
+          counted = first.then((found) => found.total);
+          return (await first).page;
+        }
       }
       const within = (await all()).filter(
         (item) =>
@@ -136,6 +146,6 @@ export async function relatedComparisonsPage(
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
-    totalCount: async () => (await all()).length,
+    totalCount: async () => (counted ? await counted : (await all()).length),
   };
 }

@@ -15,6 +15,7 @@ import {
   type RelatedComparison,
   type RelationKind,
   relatedComparisons,
+  relatedComparisonsCounted,
   type Subgraph,
   shortestPath,
   TraversalArgumentError,
@@ -517,6 +518,27 @@ describe.each([11, 2024, 777])("random graph (seed %i)", (seed) => {
     }
   });
 
+  it("a counted first page is the list's first page, with the list's length", async () => {
+    const database = getDatabase();
+    const comparisons = addTags(seed + 7, graph, randomComparisons(seed + 3, graph, 18));
+    await database.db.execute(sql`TRUNCATE comparisons, options, option_tags CASCADE`);
+    await loadComparisons(database, comparisons);
+    const ids = [...comparisons.map((c) => c.id), 999];
+    for (let depth = 0; depth <= MAX_RELATED_DEPTH; depth++) {
+      const lists = await relatedComparisons(database.db, ids, { depth });
+      for (const first of [1, 3, 50]) {
+        const counted = await relatedComparisonsCounted(database.db, ids, { depth, first });
+        for (const id of ids) {
+          const list = lists.get(id) ?? [];
+          expect(counted.get(id), `comparison ${id} depth ${depth} first ${first}`).toEqual({
+            page: list.slice(0, first),
+            total: list.length,
+          });
+        }
+      }
+    }
+  });
+
   it("topic records count options and picks", async () => {
     const database = getDatabase();
     const comparisons = randomComparisons(seed + 3, graph, 15);
@@ -812,6 +834,8 @@ describe("edge cases", () => {
     await rejects(() => shortestPath(db, 1.5, 2), "from");
     await rejects(() => relatedComparisons(db, [1], { depth: MAX_RELATED_DEPTH + 1 }), "depth");
     await rejects(() => relatedComparisons(db, [1], { first: -1 }), "first");
+    await rejects(() => relatedComparisonsCounted(db, [1], { first: 0 }), "first");
+    await rejects(() => relatedComparisonsCounted(db, [1], { depth: -1, first: 1 }), "depth");
   });
 
   it("an empty kinds list follows nothing", async () => {
