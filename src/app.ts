@@ -44,7 +44,7 @@ import {
 } from "./http/public-writes.ts";
 import { requestGuardPlugin } from "./http/request-guard.ts";
 import { MASKED_ORIGINAL, requestLogPlugin } from "./http/request-log.ts";
-import { type Logger, silentLogger } from "./logger.ts";
+import { type Logger, silentLogger, throttledWarnings } from "./logger.ts";
 
 /** What the HTTP layer allows; `httpSettings(loadConfig())` unless a caller says otherwise. */
 export interface HttpSettings {
@@ -95,6 +95,7 @@ export const EXAMPLE = {
 };
 
 // --- database faults (issue 8: timeouts and outages) ---
+type ThrottledWarn = ReturnType<typeof throttledWarnings>;
 const DATABASE_FAULT_MESSAGES = {
   TIMEOUT: "The request took too long and was stopped; ask for less, or try again",
   DATABASE_UNAVAILABLE: "The database is unavailable right now; try again in a moment",
@@ -105,10 +106,12 @@ const DATABASE_FAULT_MESSAGES = {
  * statement and its parameters. The error is rewritten in place, because yoga logs whole
  * (SQL and all) every error its mask function replaces.
  */
-function answerDatabaseFault(error: GraphQLError, logger: Logger): boolean {
+function answerDatabaseFault(error: GraphQLError, warn: ThrottledWarn): boolean {
   const fault = classifyDatabaseError(error);
   if (fault === null) return false;
-  logger.warn(
+  // Throttled: during an outage every request is refused, and the breaker says so once.
+  warn(
+    fault,
     { fault, path: error.path?.join("."), reason: describeDatabaseFailure(error) },
     `database fault: ${fault}`,
   );
@@ -121,8 +124,9 @@ function answerDatabaseFault(error: GraphQLError, logger: Logger): boolean {
 
 /** The mask function: database faults answered with their code, then the rest as before. */
 function maskErrorsLoggingTo(logger: Logger): typeof maskError {
+  const warn = throttledWarnings(logger);
   return (error, message, isDev) => {
-    if (error instanceof GraphQLError && answerDatabaseFault(error, logger)) return error;
+    if (error instanceof GraphQLError && answerDatabaseFault(error, warn)) return error;
     return codeValidationErrors(error, message, isDev);
   };
 }

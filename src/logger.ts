@@ -27,3 +27,32 @@ export function createLogger(level: LogLevel, destination?: NodeJS.WritableStrea
 
 /** A logger that writes nothing, for tests and tools that do not log. */
 export const silentLogger: Logger = pino({ level: "silent" });
+
+/**
+ * A warning that may repeat thousands of times a second (every request refused while the
+ * database is away) logged at most once per `intervalMs` for each key: the first at once, the
+ * others of the interval counted and logged as one line with `repeated` when it ends.
+ */
+export function throttledWarnings(
+  logger: Logger,
+  intervalMs = 1_000,
+): (key: string, fields: Record<string, unknown>, message: string) => void {
+  const open = new Map<string, { repeated: number; fields: Record<string, unknown> }>();
+  return (key, fields, message) => {
+    const window = open.get(key);
+    if (window) {
+      window.repeated++;
+      window.fields = fields;
+      return;
+    }
+    logger.warn(fields, message);
+    const opened = { repeated: 0, fields };
+    open.set(key, opened);
+    setTimeout(() => {
+      open.delete(key);
+      if (opened.repeated > 0) {
+        logger.warn({ ...opened.fields, repeated: opened.repeated }, message);
+      }
+    }, intervalMs).unref();
+  };
+}

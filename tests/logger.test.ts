@@ -1,0 +1,42 @@
+import { Writable } from "node:stream";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createLogger, throttledWarnings } from "../src/logger.ts";
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  return { lines, logger: createLogger("warn", stream) };
+}
+
+describe("throttled warnings", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("logs the first at once and the rest of the interval as one line with a count", async () => {
+    vi.useFakeTimers();
+    const { lines, logger } = capture();
+    const warn = throttledWarnings(logger, 1_000);
+    for (let i = 0; i < 500; i++) warn("DOWN", { fault: "DOWN", i }, "database fault");
+    warn("TIMEOUT", { fault: "TIMEOUT" }, "database fault");
+    await vi.advanceTimersByTimeAsync(0);
+    expect(lines.map((l) => [l.fault, l.i, l.repeated])).toEqual([
+      ["DOWN", 0, undefined],
+      ["TIMEOUT", undefined, undefined],
+    ]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    // The count of the ones held back, with the last one's fields.
+    expect(lines.slice(2).map((l) => [l.fault, l.i, l.repeated])).toEqual([["DOWN", 499, 499]]);
+    // A new interval starts with a line of its own; one alone leaves no summary.
+    warn("DOWN", { fault: "DOWN", i: 500 }, "database fault");
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(lines.slice(3).map((l) => [l.fault, l.i, l.repeated])).toEqual([
+      ["DOWN", 500, undefined],
+    ]);
+  });
+});
