@@ -8,6 +8,7 @@ import { createYoga, maskError, type YogaServerInstance } from "graphql-yoga";
 import { type Config, loadConfig } from "./config.ts";
 import type { Database } from "./db/client.ts";
 import { classifyDatabaseError, describeDatabaseFailure } from "./db/database-errors.ts";
+import { runAsStatementOwner } from "./db/fair-statements.ts";
 import type { ReadRouter } from "./db/replicas.ts";
 import type { Context } from "./graphql/builder.ts";
 import { useCompiledReads } from "./graphql/compiled-reads-plugin.ts";
@@ -236,17 +237,22 @@ const fronts = new WeakMap<App, HitPath["serve"]>();
 
 /**
  * How a Node server should hand requests to the app: through the response cache's front (a
- * repeated anonymous query answered before yoga, http/hit-path.ts) when the app has one.
+ * repeated anonymous query answered before yoga, http/hit-path.ts) when the app has one. Each
+ * request yoga handles is one owner of statements (on PGlite, requests take turns: issue 8); a
+ * request the front answers sends none. The owner is entered where yoga is called, so the front
+ * needs no async context of its own: binding its body's `end` handler to the request's
+ * (`AsyncResource.bind`) made ~5 KB of every request outlive a young-generation GC, and each
+ * scavenge took ~10 ms (the warm deep walk's p99 in `npm run bench -- scale`).
  */
 export function nodeHandlerOf(
   app: App,
 ): (request: IncomingMessage, response: ServerResponse) => void {
-  const serve = fronts.get(app);
-  if (serve === undefined) return app;
-  const next = (request: IncomingMessage, response: ServerResponse) => {
-    void app(request, response);
+  const toYoga = (request: IncomingMessage, response: ServerResponse) => {
+    runAsStatementOwner(() => void app(request, response));
   };
-  return (request, response) => serve(request, response, next);
+  const serve = fronts.get(app);
+  if (serve === undefined) return toYoga;
+  return (request, response) => serve(request, response, toYoga);
 }
 // --- end issue 13 ---
 

@@ -11,7 +11,6 @@ import {
   describeDatabaseFailure,
   isPermanentConnectFailure,
 } from "./db/database-errors.ts";
-import { runAsStatementOwner } from "./db/fair-statements.ts";
 import { migrateDatabase } from "./db/migrate.ts";
 import { migratedTemplate } from "./db/pglite-template.ts";
 import { ReadRouter } from "./db/replicas.ts";
@@ -300,8 +299,7 @@ async function main(): Promise<void> {
       response.end(JSON.stringify(report));
       return;
     }
-    // Each request is one owner of statements: on PGlite, requests take turns (issue 8).
-    runAsStatementOwner(() => handle(request, response));
+    handle(request, response);
   });
   let port: number;
   try {

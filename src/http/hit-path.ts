@@ -1,4 +1,3 @@
-import { AsyncResource } from "node:async_hooks";
 import { createHash, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getOperationAST } from "graphql";
@@ -228,17 +227,14 @@ export function createHitPath(options: HitPathOptions): HitPath {
     }
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    // Bound to the handler's async context: the stream's events run in the socket's, and what
-    // the request's handling keeps there (main.ts's statement owner) would be lost to yoga.
-    request.on(
-      "end",
-      AsyncResource.bind(() =>
-        answerOrPass(
-          request,
-          response,
-          next,
-          chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
-        ),
+    // Runs in the socket's async context, not the handler's: `next` enters what yoga needs
+    // (app.ts's nodeHandlerOf).
+    request.on("end", () =>
+      answerOrPass(
+        request,
+        response,
+        next,
+        chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
       ),
     );
     request.on("error", () => response.destroy());

@@ -1,7 +1,14 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type App, nodeHandlerOf } from "../../src/app.ts";
 import { type Database, openDatabase, selectRows } from "../../src/db/client.ts";
-import { FairStatementGate, runAsStatementOwner } from "../../src/db/fair-statements.ts";
+import {
+  currentStatementOwner,
+  FairStatementGate,
+  runAsStatementOwner,
+} from "../../src/db/fair-statements.ts";
 import { preparedReaderOf } from "../../src/db/prepared-reads.ts";
 
 const WORK = sql`SELECT count(*) FROM generate_series(1, 20000)`;
@@ -82,4 +89,26 @@ describe("PGlite takes turns between requests", () => {
     expect(done).toBe(30);
     expect(small).toBeLessThan(3);
   }, 60_000);
+});
+
+describe("the Node handler", () => {
+  it("makes each request yoga handles an owner of statements of its own", async () => {
+    const owners: unknown[] = [];
+    // Stands in for yoga: records the owner its statements would run under.
+    const app = ((_request: IncomingMessage, response: ServerResponse) => {
+      owners.push(currentStatementOwner());
+      response.end("ok");
+    }) as unknown as App;
+    const server = createServer(nodeHandlerOf(app));
+    await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
+    try {
+      const { port } = server.address() as AddressInfo;
+      for (let i = 0; i < 3; i++) await (await fetch(`http://127.0.0.1:${port}/graphql`)).text();
+    } finally {
+      server.close();
+    }
+    expect(owners).toHaveLength(3);
+    expect(owners.every((owner) => owner !== null)).toBe(true);
+    expect(new Set(owners).size).toBe(3);
+  });
 });
