@@ -300,13 +300,15 @@ builder.drizzleObjectFields("topicsTable", (t) => ({
         description: `Most topics to return, the start included, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT}).`,
       }),
     },
-    // The search keeps at most `limit` topics: its statement costs about one unit a topic. What
-    // is selected below is built in memory from the one row a start gets (topics by one batched
-    // load), about a quarter of that per topic: measured on 10,000 pages (bench/limits.ts), 30
+    // The search keeps at most `limit` topics: its statement costs about two units a topic (on
+    // PGlite, 7 neighbourhoods of 1,000 topics at depth 6 took 1.07 s of CPU: 0.15 ms a topic;
+    // priced at one unit they were admitted at the very edge of the 1 s bound). What is selected
+    // below is built in memory from the one row a start gets (topics by one batched load), about
+    // a quarter of a unit per topic: measured on 10,000 pages (bench/limits.ts), 30
     // neighbourhoods of 330 topics took 0.7 s, a hub's 290 topics with every edge 0.2 s.
     complexity: (args) => {
       const limit = typeof args.limit === "number" ? Math.max(1, args.limit) : DEFAULT_LIMIT;
-      return { field: limit, multiplier: Math.ceil(limit / NODE_SELECTION_SHARE) };
+      return { field: 2 * limit, multiplier: Math.ceil(limit / NODE_SELECTION_SHARE) };
     },
     select: { columns: { id: true } },
     resolve: (topic, args, ctx: Context) => {
