@@ -1,7 +1,11 @@
 import { resolveCursorConnection } from "@pothos/plugin-relay";
 import { type GraphQLResolveInfo, Kind, type SelectionNode } from "graphql";
 import type { comparisonsTable } from "../db/tables.ts";
-import { DEFAULT_RELATED_DEPTH, type RelatedComparison } from "../graph/traversal.ts";
+import {
+  type CountedRelatedComparisons,
+  DEFAULT_RELATED_DEPTH,
+  type RelatedComparison,
+} from "../graph/traversal.ts";
 import { badUserInput } from "./client-errors.ts";
 import type { Context } from "./context.ts";
 import { loadersOf } from "./loaders.ts";
@@ -100,7 +104,7 @@ export async function relatedComparisonsPage(
   // With totalCount asked for, every comparison in reach is scored anyway: a first page comes
   // with the count from one statement; a page elsewhere is cut from the whole list.
   const wholeList = selectsTotalCount(info);
-  let counted: Promise<number> | undefined;
+  let counted: Promise<CountedRelatedComparisons> | undefined;
   const page = await resolveCursorConnection<Promise<RelatedComparison[]>>(
     { args, toCursor: encodeCursor, defaultSize: CONNECTION_DEFAULT_SIZE },
     async ({ after, before, limit, inverted }): Promise<RelatedComparison[]> => {
@@ -114,11 +118,10 @@ export async function relatedComparisonsPage(
             .load(comparisonId);
         }
         if (afterKey === undefined) {
-          const first = loaders
-            .relatedComparisonsCounted({ depth, first: limit })
-            .load(comparisonId);
-          counted = first.then((found) => found.total);
-          return (await first).page;
+          // The load itself is kept (and awaited here at once), not a promise derived from it:
+          // a derived one would reject unobserved when the page fails and totalCount never runs.
+          counted = loaders.relatedComparisonsCounted({ depth, first: limit }).load(comparisonId);
+          return (await counted).page;
         }
       }
       const within = (await all()).filter(
@@ -146,6 +149,6 @@ export async function relatedComparisonsPage(
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
-    totalCount: async () => (counted ? await counted : (await all()).length),
+    totalCount: async () => (counted ? (await counted).total : (await all()).length),
   };
 }

@@ -326,6 +326,34 @@ describe("Comparison.relatedComparisons", () => {
     );
     expect(depth.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
   });
+
+  it("answers a failed counted page with an error, and nothing rejects unobserved", async () => {
+    const SIGNATURE = "(integer[], integer, integer, double precision, text)";
+    const unobserved: unknown[] = [];
+    const keep = (reason: unknown) => unobserved.push(reason);
+    process.on("unhandledRejection", keep);
+    // The search's statement fails (its function is away): the page fails, totalCount never runs.
+    await database().db.execute(
+      sql.raw(`ALTER FUNCTION pickgraph_related_comparisons${SIGNATURE} RENAME TO pickgraph_away`),
+    );
+    try {
+      const { data, errors } = await graphql(
+        app,
+        `{ comparison(slug: "scrum-vs-kanban") { title relatedComparisons(first: 3) { totalCount edges { score } } } }`,
+      );
+      expect(errors?.length).toBeGreaterThan(0);
+      expect(data?.comparison).toBeNull();
+      await new Promise((done) => setTimeout(done, 50));
+      expect(unobserved).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", keep);
+      await database().db.execute(
+        sql.raw(
+          `ALTER FUNCTION pickgraph_away${SIGNATURE} RENAME TO pickgraph_related_comparisons`,
+        ),
+      );
+    }
+  });
 });
 
 describe("Topic.record", () => {
