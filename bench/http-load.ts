@@ -174,12 +174,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   execFileSync(process.execPath, ["scripts/build.mjs", "--if-stale"], { cwd: ROOT });
   // Without the tests' `--liftoff-only`: measured is the server as `npm start` runs it.
-  const server = await startCompiledServer(
-    { LOG_LEVEL: "info", ...env },
-    timeoutMs,
-    "serving",
-    [],
-  );
+  const server = await startCompiledServer({ LOG_LEVEL: "info", ...env }, timeoutMs, "serving", []);
   return {
     child: server.process,
     url: server.url,

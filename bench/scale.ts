@@ -152,10 +152,10 @@ class WalkClient {
     const { status, servedBy, same } = await this.send(slug, this.answers.get(slug) as Buffer);
     const ms = performance.now() - started;
     if (status !== 200 || !same) {
-      // Asked again in full, for the message.
-      const { body } = await this.send(slug);
+      // The bytes were compared, not kept: asked again in full, for the message.
+      const again = await this.send(slug);
       throw new Error(
-        `deep walk of ${slug}: ${status}, not the reference answer: ${body.toString("utf8").slice(0, 300)}`,
+        `deep walk of ${slug}: ${status}, not the reference answer; asked again: ${again.status} ${again.body.toString("utf8").slice(0, 300)}`,
       );
     }
     return { ms, hit: servedBy === "cache" };

@@ -30,8 +30,10 @@ export const silentLogger: Logger = pino({ level: "silent" });
 
 /**
  * A warning that may repeat thousands of times a second (every request refused while the
- * database is away) logged at most once per `intervalMs` for each key: the first at once, the
- * others of the interval counted and logged as one line with `repeated` when it ends.
+ * database is away), logged per key in windows of `intervalMs`: the first of a window at once,
+ * the others counted and logged as one line with `repeated` when the window ends (so a steady
+ * stream writes two lines a window). Held-back warnings of a window still open when the process
+ * exits are not written.
  */
 export function throttledWarnings(
   logger: Logger,

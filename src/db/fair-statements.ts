@@ -14,7 +14,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
  * (`setImmediate`), so sockets are read between any two statements; then, if another statement
  * runs, it waits in its owner's line, and the lines are served in turn (round robin), one
  * statement each. The owner is the HTTP request the statement runs for (`runAsStatementOwner`,
- * around each request in main.ts); statements outside any request share one line. A small request
+ * entered where each request is handed to yoga: app.ts's `nodeHandlerOf`); statements outside any request share one line. A small request
  * then waits for at most the statement running when it arrived, not for everything queued before
  * it.
  */

@@ -375,14 +375,14 @@ export async function relatedComparisonsCounted(
   comparisonIds: readonly number[],
   options: { depth?: number; first: number },
 ): Promise<Map<number, CountedRelatedComparisons>> {
-  const { ids, depth } = relatedArguments(comparisonIds, options);
+  const { ids, depth } = relatedArguments(comparisonIds, { depth: options.depth });
   // At least 1: each origin's count travels on its page's rows.
   const first = checkInteger("first", options.first, 1, MAX_RELATED_FIRST);
   const result = new Map<number, CountedRelatedComparisons>();
   for (const id of ids) result.set(id, { page: [], total: 0 });
   if (ids.length === 0) return result;
   const rows = await inSlices(db, ids, embeddedBatch("relatedComparisons", { depth }), (slice) =>
-    selectRows<RelatedRow & { total: number; place: number }>(
+    selectRows<RelatedRow & { total: number }>(
       db,
       sql`
       SELECT x.comparison_id, x.related_id, x.slug, x.distance, x.score, x.total::int AS total

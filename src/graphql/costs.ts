@@ -82,9 +82,9 @@ export function relatedSearchCost(depth: number): number {
 /**
  * Traversal costs. The generated 10,000-page graph has about 3 edges per topic; a path search may
  * visit a large part of the graph from both ends, so each hop it may take is priced like a page
- * of topics. A neighbourhood keeps at most `limit` topics: its statement costs about one unit a
- * topic, and what is selected below it is built in memory from the one row a start gets, about a
- * quarter of that per topic (30 neighbourhoods of 330 topics took 0.7 s, a hub's 290 topics with
+ * of topics. A neighbourhood keeps at most `limit` topics: its statement costs about two units a
+ * topic (types/topic.ts), and what is selected below it is built in memory from the one row a
+ * start gets, about a quarter of a unit per topic (30 neighbourhoods of 330 topics took 0.7 s, a hub's 290 topics with
  * every edge 0.2 s).
  */
 export const EDGES_PER_NODE = 4;
