@@ -40,6 +40,37 @@ describe("SQL functions", () => {
     ]);
   });
 
+  it("highlight and store the words of the same comparison fields", () => {
+    // pickgraph_search highlights a comparison's fields (its `fields` CTE) with the distinct
+    // words pickgraph_comparison_search_words stored for them: a field in one list and not the
+    // other would lose its words' highlights without an error.
+    const textOf = (name: string) => sources.find((source) => source.name === name)?.text ?? "";
+    const search = textOf("pickgraph_search");
+    const highlighted = search.slice(
+      search.indexOf("fields AS MATERIALIZED"),
+      search.indexOf("lexicon AS MATERIALIZED"),
+    );
+    const words = textOf("pickgraph_comparison_search_words");
+    const stored = words.slice(words.indexOf("AS $$"));
+    // The comparison's (c.) and its options' (o.) columns read, less the keys that join them.
+    const columns = (body: string) =>
+      [...new Set([...body.matchAll(/\b([co])\.(\w+)/g)].map((m) => `${m[1]}.${m[2]}`))]
+        .filter((column) => !/\.(id|comparison_id|position)$/.test(column))
+        .sort();
+    expect(highlighted.length).toBeGreaterThan(0);
+    expect(columns(highlighted)).toEqual(columns(stored));
+    expect(columns(stored)).toEqual([
+      "c.bottom_line",
+      "c.intro",
+      "c.pick_summary",
+      "c.title",
+      "o.cons",
+      "o.pros",
+      "o.summary",
+      "o.use_if",
+    ]);
+  });
+
   it("are deployed by the migrations as their sources say", () => {
     expect(changedFunctions().map((changed) => changed.name)).toEqual([]);
   });
