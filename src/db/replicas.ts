@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Logger } from "../logger.ts";
 import { type Database, type Db, selectRows } from "./client.ts";
+import { describeDatabaseFailure } from "./database-errors.ts";
 
 /**
  * Read routing over a Postgres primary and its streaming replicas (issue 13).
@@ -167,9 +168,11 @@ export class ReadRouter {
 
   /** Called when a statement failed because the server went away: stop routing to it at once. */
   markDown(state: ServerState, error: unknown): void {
-    if (state.up) this.logger.warn({ server: state.name, err: String(error) }, "database down");
+    // The cause (refused, timed out, …), not drizzle's "Failed query: …" wrapper around it.
+    const reason = describeDatabaseFailure(error);
+    if (state.up) this.logger.warn({ server: state.name, reason }, "database down");
     state.up = false;
-    state.lastError = String(error instanceof Error ? error.message : error);
+    state.lastError = reason;
   }
 
   report(): ReadinessReport {
