@@ -454,8 +454,10 @@ export function createGraphPanel(panel: HTMLElement, navigate: (url: string) => 
       h("button", { type: "submit", class: "primary-button" }, "Find path"),
       message,
     );
-    pathForm.onsubmit = (event) => {
+    pathForm.onsubmit = async (event) => {
       event.preventDefault();
+      // "Enter, then click Find path" on a slow search: the Enter's choice is still on its way.
+      await Promise.all([fromBox.settled(), toBox.settled()]);
       if (!fromSlug || !toSlug) {
         message.textContent = "Choose both topics from the suggestions.";
         (fromSlug ? toBox : fromBox).input.focus();

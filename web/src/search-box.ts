@@ -23,6 +23,11 @@ export interface SearchBoxOptions {
 export interface SearchBox {
   element: HTMLElement;
   input: HTMLInputElement;
+  /**
+   * Resolves once an Enter pressed before the suggestions caught up has chosen (or found
+   * nothing): a form submitted right after that Enter must wait for it, not see no choice.
+   */
+  settled(): Promise<void>;
 }
 
 export function hitTitle(hit: SearchHit): string {
@@ -141,6 +146,8 @@ export function createSearchBox(options: SearchBoxOptions): SearchBox {
   /** The query whose answer the list shows; Enter before it catches up opens the first answer. */
   let shownQuery = "";
   let chooseWhenShown = false;
+  /** The search an Enter is waiting on, until it has chosen. */
+  let pendingChoice: Promise<void> | null = null;
 
   const close = () => {
     list.hidden = true;
@@ -254,6 +261,8 @@ export function createSearchBox(options: SearchBoxOptions): SearchBox {
     window.clearTimeout(timer);
     const query = input.value.trim();
     lastQuery = query;
+    // Typing after Enter takes the Enter back: the newer text's answer is not chosen unasked.
+    chooseWhenShown = false;
     if (query === "") {
       controller?.abort();
       close();
@@ -287,7 +296,10 @@ export function createSearchBox(options: SearchBoxOptions): SearchBox {
         } else {
           chooseWhenShown = true;
           window.clearTimeout(timer);
-          void run(query);
+          const choosing = run(query).finally(() => {
+            if (pendingChoice === choosing) pendingChoice = null;
+          });
+          pendingChoice = choosing;
         }
         break;
       }
@@ -315,5 +327,5 @@ export function createSearchBox(options: SearchBoxOptions): SearchBox {
   });
   input.addEventListener("blur", () => close());
 
-  return { element, input };
+  return { element, input, settled: async () => void (await pendingChoice) };
 }
