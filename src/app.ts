@@ -282,7 +282,7 @@ export function createApp({
   publicWriteStore = { kind: "database", db: database.db },
 }: AppOptions): App {
   const http: HttpSettings = { ...httpSettings(loadConfig()), ...settings };
-  const admitFrom = createPublicWriteGate(http.publicWrites, publicWriteStore);
+  const admitFrom = createPublicWriteGate(http.publicWrites, publicWriteStore, logger);
   const front: { maxBodyBytes: number; logger: Logger; hitPath?: HitPath } = {
     maxBodyBytes: http.maxBodyBytes,
     logger,

@@ -416,7 +416,8 @@ export const feedbackTable = pgTable(
  * Rate-limit counters of public writes (`submitFeedback`) when no Redis is configured: one row
  * per key (kind and client address, or a duplicate's fingerprint), shared by every server
  * process on the database. The columns are the ones rate-limiter-flexible's Drizzle store
- * reads and writes (src/http/public-writes.ts); rows past `expire` are dead and swept by it.
+ * reads and writes (src/http/public-writes.ts); rows past `expire` are dead, and deleted an
+ * hour later by the gate's sweep.
  */
 export const rateLimitsTable = pgTable("rate_limits", {
   key: text("key").primaryKey(),

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { lt } from "drizzle-orm";
 import { GraphQLError } from "graphql";
 import { Redis } from "ioredis";
 import {
@@ -9,8 +10,10 @@ import {
   RateLimiterRes,
 } from "rate-limiter-flexible";
 import type { Db } from "../db/client.ts";
+import { describeDatabaseFailure } from "../db/database-errors.ts";
 import { rateLimitsTable } from "../db/tables.ts";
 import type { AdmitPublicWrite } from "../graphql/context.ts";
+import type { Logger } from "../logger.ts";
 
 export interface PublicWriteLimits {
   /** Public writes one client address may make per minute. */
@@ -67,9 +70,42 @@ function limiter(
       storeClient: store.db,
       schema: rateLimitsTable,
       insuranceLimiter,
+      // Its own sweep is a timer per limiter that outlives the database it was given, and
+      // reports a failed sweep with console.warn, outside the JSON log: sweepExpired does it.
+      clearExpiredByTimeout: false,
     });
   }
   return insuranceLimiter;
+}
+
+/** A `rate_limits` row is deleted once it has been expired this long (rate-limiter-flexible's rule). */
+const SWEEP_EXPIRED_AFTER_MS = 60 * 60_000;
+/** At most one sweep per process in this long. */
+const SWEEP_INTERVAL_MS = 5 * 60_000;
+
+/**
+ * Deletes the `rate_limits` rows that expired over an hour ago, at most once in
+ * `SWEEP_INTERVAL_MS`, when a public write comes: rows are only added by writes, so no write,
+ * no growth, and no timer to outlive the database. A failed sweep is one warning in the log and
+ * costs the write nothing.
+ */
+function expiredCounterSweep(db: Db, logger: Logger): () => void {
+  let last = Number.NEGATIVE_INFINITY;
+  return () => {
+    const now = Date.now();
+    if (now - last < SWEEP_INTERVAL_MS) return;
+    last = now;
+    db.delete(rateLimitsTable)
+      .where(lt(rateLimitsTable.expire, new Date(now - SWEEP_EXPIRED_AFTER_MS)))
+      .then(
+        () => undefined,
+        (error: unknown) =>
+          logger.warn(
+            { error: describeDatabaseFailure(error) },
+            "Could not delete expired rate-limit counters; the next sweep tries again",
+          ),
+      );
+  };
 }
 
 /**
@@ -77,12 +113,18 @@ function limiter(
  * are in `store`, so N server processes (WORKERS, or several machines) on one store give a
  * client one budget, not N.
  */
-export function createPublicWriteGate(limits: PublicWriteLimits, store: PublicWriteStore) {
+export function createPublicWriteGate(
+  limits: PublicWriteLimits,
+  store: PublicWriteStore,
+  logger: Logger,
+) {
   const rate = limiter(store, "pickgraph:writes", limits.perMinute, 60);
   const seen =
     limits.dedupeSeconds > 0 ? limiter(store, "pickgraph:seen", 1, limits.dedupeSeconds) : null;
+  const sweep = store.kind === "database" ? expiredCounterSweep(store.db, logger) : () => {};
   return (clientAddress: string): AdmitPublicWrite =>
     async (kind, fingerprint) => {
+      sweep();
       try {
         await rate.consume(`${kind}:${clientAddress}`);
       } catch (refusal) {

@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { Socket } from "node:net";
+import { Writable } from "node:stream";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { selectRows } from "../../src/db/client.ts";
 import { seedDatabase } from "../../src/editing/seed.ts";
 import { connectRateLimitRedis } from "../../src/http/public-writes.ts";
+import { createLogger } from "../../src/logger.ts";
 import { testDriver, useTestDatabase } from "../helpers/database.ts";
 import { type Server, startServer } from "../helpers/processes.ts";
 
@@ -161,6 +163,73 @@ describe("one rate-limit budget across app instances on one store (in-process, b
       redisA.disconnect();
       redisB.disconnect();
     }
+  });
+});
+
+describe("the rate_limits table's expired rows", () => {
+  const HOUR = 60 * 60_000;
+  const insert = (key: string, expiredAgoMs: number) =>
+    database().db.execute(
+      sql`INSERT INTO rate_limits (key, points, expire)
+          VALUES (${key}, 1, ${new Date(Date.now() - expiredAgoMs).toISOString()}::timestamptz)`,
+    );
+  const keys = async () =>
+    (
+      await selectRows<{ key: string }>(
+        database().db,
+        sql`SELECT key FROM rate_limits WHERE key LIKE 'sweep-test:%' ORDER BY key`,
+      )
+    ).map((row) => row.key);
+
+  it("are deleted an hour after they expired, by the first write; a failed sweep is logged and costs the write nothing", async () => {
+    await insert("sweep-test:long-dead", 2 * HOUR);
+    await insert("sweep-test:just-dead", 10 * 60_000);
+    await insert("sweep-test:alive", -10 * 60_000);
+    const lines: { level: string; msg: string; error?: string }[] = [];
+    const logger = createLogger(
+      "warn",
+      new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(JSON.parse(String(chunk)));
+          done();
+        },
+      }),
+    );
+    const settings = { trustProxy: true, publicWrites: { perMinute: 100, dedupeSeconds: 0 } };
+
+    // A sweep that fails: the write goes through, and the log says why in one JSON line.
+    await database().db.execute(sql`
+      CREATE FUNCTION sweep_test_refuse() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'sweep refused for the test'; END $$`);
+    await database().db.execute(sql`
+      CREATE TRIGGER sweep_test_refuse BEFORE DELETE ON rate_limits
+        FOR EACH STATEMENT EXECUTE FUNCTION sweep_test_refuse()`);
+    try {
+      const failing = createApp({ database: database(), settings, logger });
+      const send = sender((r) => failing.fetch(r), "http://localhost/graphql");
+      expect((await send("A write while the sweep fails.", newClient())).status).toBe(200);
+      await expect.poll(() => lines.length).toBe(1);
+      expect(lines[0]).toMatchObject({
+        level: "warn",
+        msg: "Could not delete expired rate-limit counters; the next sweep tries again",
+        error: expect.stringMatching(/sweep refused for the test/),
+      });
+      expect(await keys()).toHaveLength(3);
+    } finally {
+      await database().db.execute(sql`DROP TRIGGER sweep_test_refuse ON rate_limits`);
+      await database().db.execute(sql`DROP FUNCTION sweep_test_refuse()`);
+    }
+
+    const app = createApp({ database: database(), settings, logger });
+    const send = sender((r) => app.fetch(r), "http://localhost/graphql");
+    expect(await keys()).toEqual([
+      "sweep-test:alive",
+      "sweep-test:just-dead",
+      "sweep-test:long-dead",
+    ]);
+    expect((await send("A write that sweeps.", newClient())).status).toBe(200);
+    await expect.poll(keys).toEqual(["sweep-test:alive", "sweep-test:just-dead"]);
+    expect(lines).toHaveLength(1);
   });
 });
 
