@@ -98,9 +98,11 @@ describe.runIf(testDriver === "postgres")("statement timeouts on Postgres", () =
     const url = database().url as string;
     await seedDatabase(database().db);
     // Two connections, so the timed-out ones are certainly reused by the checks that follow.
+    // The timeout is far below the slow statement's 2 s and far above what the checks take on a
+    // loaded machine (CI runs two suites side by side: one saw a trivial SELECT pass 100 ms).
     const short = await openDatabase(
       { driver: "postgres", url },
-      { poolSize: 2, statementTimeoutMs: 300 },
+      { poolSize: 2, statementTimeoutMs: 500 },
     );
     try {
       const app = createApp({ database: short, logErrors: false });
@@ -138,7 +140,7 @@ describe.runIf(testDriver === "postgres")("statement timeouts on Postgres", () =
     const url = database().url as string;
     const short = await openDatabase(
       { driver: "postgres", url },
-      { poolSize: 1, statementTimeoutMs: 100 },
+      { poolSize: 1, statementTimeoutMs: 500 },
     );
     try {
       // Hold every row of comparisons so the read has to wait past its timeout.
@@ -146,7 +148,7 @@ describe.runIf(testDriver === "postgres")("statement timeouts on Postgres", () =
       try {
         const release = holder.db.transaction(async (tx) => {
           await tx.execute(sql`LOCK TABLE comparisons IN ACCESS EXCLUSIVE MODE`);
-          await new Promise((done) => setTimeout(done, 1_000));
+          await new Promise((done) => setTimeout(done, 2_000));
         });
         await new Promise((done) => setTimeout(done, 200));
         const app = createApp({ database: short, logErrors: false });
@@ -247,11 +249,12 @@ describe.runIf(testDriver === "postgres")(
     it("is not opened by statement timeouts or query errors", async () => {
       const short = await openDatabase(
         { driver: "postgres", url: pg.url },
-        { poolSize: 2, statementTimeoutMs: 100 },
+        // Far from pg_sleep's 2 s and from a trivial SELECT on a loaded machine (one passed 100 ms).
+        { poolSize: 2, statementTimeoutMs: 500 },
       );
       try {
         for (let round = 0; round < 3; round++) {
-          const timedOut = await selectRows(short.db, sql`SELECT pg_sleep(1)`).catch(
+          const timedOut = await selectRows(short.db, sql`SELECT pg_sleep(2)`).catch(
             (e: unknown) => e,
           );
           expect(classifyDatabaseError(timedOut)).toBe("TIMEOUT");
