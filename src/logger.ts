@@ -28,12 +28,15 @@ export function createLogger(level: LogLevel, destination?: NodeJS.WritableStrea
 /** A logger that writes nothing, for tests and tools that do not log. */
 export const silentLogger: Logger = pino({ level: "silent" });
 
+/** The held-back counts of every open window, written by `flushThrottledWarnings`. */
+const openWindows = new Set<() => void>();
+
 /**
  * A warning that may repeat thousands of times a second (every request refused while the
  * database is away), logged per key in windows of `intervalMs`: the first of a window at once,
  * the others counted and logged as one line with `repeated` when the window ends (so a steady
- * stream writes two lines a window). Held-back warnings of a window still open when the process
- * exits are not written.
+ * stream writes two lines a window). A process that exits calls `flushThrottledWarnings` first,
+ * or the counts of windows still open are lost.
  */
 export function throttledWarnings(
   logger: Logger,
@@ -50,11 +53,20 @@ export function throttledWarnings(
     logger.warn(fields, message);
     const opened = { repeated: 0, fields };
     open.set(key, opened);
-    setTimeout(() => {
+    const close = () => {
+      clearTimeout(timer);
+      openWindows.delete(close);
       open.delete(key);
       if (opened.repeated > 0) {
         logger.warn({ ...opened.fields, repeated: opened.repeated }, message);
       }
-    }, intervalMs).unref();
+    };
+    const timer = setTimeout(close, intervalMs).unref();
+    openWindows.add(close);
   };
+}
+
+/** Ends every open window of `throttledWarnings` now, writing what each held back. */
+export function flushThrottledWarnings(): void {
+  for (const close of [...openWindows]) close();
 }

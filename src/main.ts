@@ -25,7 +25,7 @@ import {
 } from "./graphql/scale-out.ts";
 import { connectRateLimitRedis } from "./http/public-writes.ts";
 import { hasComparisons } from "./ingest/seed.ts";
-import { createLogger, type Logger } from "./logger.ts";
+import { createLogger, flushThrottledWarnings, type Logger } from "./logger.ts";
 
 /** A start-up failure worth one clear line, not a stack trace. */
 class StartError extends Error {}
@@ -320,6 +320,8 @@ async function main(): Promise<void> {
     let cutOff = false;
     const finish = () => {
       clearInterval(idle);
+      // The requests are over: the fault counts held back in the last second are written now.
+      flushThrottledWarnings();
       rateLimitRedis?.disconnect();
       // The scale-out parts first: the process leaves cache_processes over the primary's pool.
       scaleOut

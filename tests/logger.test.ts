@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createLogger, throttledWarnings } from "../src/logger.ts";
+import { createLogger, flushThrottledWarnings, throttledWarnings } from "../src/logger.ts";
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -38,5 +38,24 @@ describe("throttled warnings", () => {
     expect(lines.slice(3).map((l) => [l.fault, l.i, l.repeated])).toEqual([
       ["DOWN", 500, undefined],
     ]);
+  });
+
+  it("writes what open windows held back when flushed (a process about to exit), and only once", async () => {
+    vi.useFakeTimers();
+    const { lines, logger } = capture();
+    const warn = throttledWarnings(logger, 1_000);
+    for (let i = 0; i < 5; i++) warn("DOWN", { fault: "DOWN", i }, "database fault");
+    warn("TIMEOUT", { fault: "TIMEOUT" }, "database fault");
+    flushThrottledWarnings();
+    expect(lines.map((l) => [l.fault, l.i, l.repeated])).toEqual([
+      ["DOWN", 0, undefined],
+      ["TIMEOUT", undefined, undefined],
+      ["DOWN", 4, 4],
+    ]);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(lines).toHaveLength(3);
+    // The windows are closed: the next warning is written at once.
+    warn("DOWN", { fault: "DOWN", i: 5 }, "database fault");
+    expect(lines.at(-1)).toMatchObject({ fault: "DOWN", i: 5 });
   });
 });
