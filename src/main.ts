@@ -14,6 +14,7 @@ import {
 import { migrateDatabase } from "./db/migrate.ts";
 import { migratedTemplate } from "./db/pglite-template.ts";
 import { ReadRouter } from "./db/replicas.ts";
+import { vacuumWrittenTables } from "./db/statistics.ts";
 import { seedDatabase } from "./editing/seed.ts";
 import { seededTemplate } from "./editing/seed-template.ts";
 import { loadDocumentManifest } from "./graphql/persisted-documents.ts";
@@ -227,6 +228,44 @@ async function scaleOutOptions(
 }
 // --- end issue 13 ---
 
+/** The embedded database's upkeep: first this long after the server serves, then every hour. */
+const UPKEEP_FIRST_MS = 60_000;
+const UPKEEP_EVERY_MS = 60 * 60_000;
+
+/**
+ * PGlite has no autovacuum, so the server does its work: a minute after it serves and then
+ * hourly, the tables written since their last upkeep are vacuumed and analysed
+ * (`vacuumWrittenTables`, one statement a table: requests take turns with them). `idle()`
+ * resolves when no upkeep runs; the server waits for it before it closes the database.
+ */
+function scheduleEmbeddedUpkeep(database: Database, logger: Logger, stopping: AbortSignal) {
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    const started = performance.now();
+    running = vacuumWrittenTables(database.db, stopping).then(
+      (tables) => {
+        if (tables.length === 0) return;
+        const ms = Math.round(performance.now() - started);
+        logger.info(
+          { tables, ms },
+          "vacuumed and analysed the tables written since the last upkeep",
+        );
+      },
+      (error: unknown) =>
+        logger.warn(
+          { error: describeDatabaseFailure(error) },
+          "the embedded database's upkeep (VACUUM) failed; it is tried again in an hour",
+        ),
+    );
+  };
+  let timer = setTimeout(function next() {
+    run();
+    timer = setTimeout(next, UPKEEP_EVERY_MS).unref();
+  }, UPKEEP_FIRST_MS).unref();
+  stopping.addEventListener("abort", () => clearTimeout(timer));
+  return { idle: () => running };
+}
+
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -313,6 +352,8 @@ async function main(): Promise<void> {
   logger.info(`pickgraph listening on ${config.HOST}:${port}, preparing ${database.location}`);
 
   const stopping = new AbortController();
+  const upkeep =
+    database.driver === "pglite" ? scheduleEmbeddedUpkeep(database, logger, stopping.signal) : null;
   const stop = (signal: string) => {
     if (stopping.signal.aborted) return;
     stopping.abort();
@@ -330,6 +371,8 @@ async function main(): Promise<void> {
           // Logged, and the database is closed all the same (PGlite flushed, its lock released).
           logger.error({ err: error }, "closing the scale-out parts failed");
         })
+        // An upkeep statement running now ends first; the next table's is not started.
+        .then(() => upkeep?.idle())
         .then(() => database.close())
         .then(
           () => {

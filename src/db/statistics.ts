@@ -55,3 +55,28 @@ async function cleanPendingSearchEntries(db: Db): Promise<void> {
       AND i.indrelid = ANY(${sql.raw(`ARRAY[${PAGE_TABLES.map((t) => `'${t}'::regclass`).join(", ")}]`)})
   `);
 }
+
+/**
+ * Vacuums and analyses every table of ours written since its last analysis or holding dead rows,
+ * one statement per table, and returns their names. For PGlite, which has no autovacuum: without
+ * it an edit's old row versions, expired rate-limit counters and a migration's backfill stay in
+ * the tables, and the planner's statistics age. Stops between tables once `signal` is aborted.
+ */
+export async function vacuumWrittenTables(db: Db, signal?: AbortSignal): Promise<string[]> {
+  // A backend reports its counts at most once a second; this statement's end reports them now
+  // (PGlite's one backend did the writes; on Postgres other backends' may lag a second).
+  await db.execute(sql`SELECT pg_stat_force_next_flush()`);
+  const tables = await selectRows<{ name: string }>(
+    db,
+    sql`SELECT relname AS name FROM pg_stat_user_tables
+        WHERE schemaname = 'public' AND (n_dead_tup > 0 OR n_mod_since_analyze > 0)
+        ORDER BY relname`,
+  );
+  const done: string[] = [];
+  for (const { name } of tables) {
+    if (signal?.aborted) break;
+    await db.execute(sql`VACUUM (ANALYZE) ${sql.identifier(name)}`);
+    done.push(name);
+  }
+  return done;
+}
