@@ -5,6 +5,13 @@
  * the tables' SQL changes with it). This module imports nothing.
  */
 
+/**
+ * A UTF-16 half without its other half: not a character. JSON can spell it (`"\ud800"`), but
+ * Postgres refuses it in text and jsonb, and UTF-8 cannot carry it. Refused in every text input.
+ */
+export const LONE_SURROGATE =
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** Longest texts the database stores, in characters; every text is at least 1 long. */
 export const TEXT_LIMITS = {
   /** Topic and comparison slugs, and former slugs of merged topics. */

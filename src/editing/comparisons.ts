@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { sql } from "drizzle-orm";
 import { type Db, selectRows } from "../db/client.ts";
-import { MAX_OPTIONS, MIN_OPTIONS, TEXT_LIMITS } from "../domain/rules.ts";
+import { LONE_SURROGATE, MAX_OPTIONS, MIN_OPTIONS, TEXT_LIMITS } from "../domain/rules.ts";
 import { lockPageWrites, syncPageEdges } from "../graph/page-edges.ts";
 import { loadComparisonPage } from "../ingest/export-pages.ts";
 import { type ImportResult, importPages, refreshComparisonSearch } from "../ingest/import-pages.ts";
@@ -308,6 +308,12 @@ export async function importPageTexts(
     }
     if (t.text.includes("\u0000"))
       issues.add(["pages", i], "a page must not contain NUL characters");
+    if (LONE_SURROGATE.test(t.text)) {
+      issues.add(
+        ["pages", i],
+        "a page must be valid Unicode text (it holds a lone UTF-16 surrogate)",
+      );
+    }
   });
   issues.throwIfAny();
   let pages: Page[];

@@ -1,3 +1,5 @@
+import { LONE_SURROGATE } from "../domain/rules.ts";
+
 /** Expected failures of a write. The GraphQL layer exposes each as a type of its result union. */
 
 export interface Issue {
@@ -53,6 +55,9 @@ export class IssueList {
       this.add(path, `must be at most ${max} characters (got ${characters(value)})`);
     // Postgres text cannot hold a NUL character: refused here rather than by the database.
     if (value.includes("\u0000")) this.add(path, "must not contain NUL characters");
+    if (LONE_SURROGATE.test(value)) {
+      this.add(path, "must be valid Unicode text (it holds a lone UTF-16 surrogate)");
+    }
   }
   throwIfAny(): void {
     if (this.issues.length > 0) throw new ValidationError(this.issues);

@@ -1,4 +1,5 @@
 import type { GraphQLField } from "graphql";
+import { LONE_SURROGATE } from "../domain/rules.ts";
 import { MAX_DEPTH, MAX_LIMIT, MAX_PATH_DEPTH, MAX_RELATED_DEPTH } from "../graph/traversal.ts";
 import { badUserInput } from "./client-errors.ts";
 import { CONNECTION_MAX_SIZE } from "./paging.ts";
@@ -27,9 +28,6 @@ export interface ArgumentProblem {
   argument: string;
   message: string;
 }
-
-// A UTF-16 half without its other half: not a character, and Postgres refuses to store it.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Longest string a read's argument may be: slugs are at most 200 characters (a check in the

@@ -411,6 +411,26 @@ describe("createComparison", () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it("refuses lone UTF-16 surrogates, which JSON can spell and Postgres cannot store, at their path", async () => {
+    const optionNames = names("Lone", "Half");
+    const before = await snapshot();
+    const input = comparisonInput(optionNames, { bottomLine: "b\ud800" });
+    input.options[0] = {
+      ...(input.options[0] as (typeof input.options)[number]),
+      cons: ["\udc00x"],
+    };
+    expect(paths(await run(CREATE, { input }))).toEqual(["bottomLine", "options.0.cons.0"]);
+    expect(paths(await run(UPSERT_TOPIC, { input: { slug: "lone-k0", name: "\ud800" } }))).toEqual([
+      "name",
+    ]);
+    expect(paths(await run(IMPORT, { pages: ["Category\ud83d"] }))).toEqual(["pages.0"]);
+    expect(await snapshot()).toEqual(before);
+    // A pair is a character: not refused.
+    expect(
+      await run(UPSERT_TOPIC, { input: { slug: "lone-k1", name: "Pair \ud83d\ude00" } }),
+    ).toMatchObject({ __typename: "UpsertTopicPayload" });
+  });
+
   it("lists every problem at once", async () => {
     const optionNames = names("Many", "Problems");
     const result = await run(CREATE, {
@@ -1323,6 +1343,7 @@ describe("submitFeedback and Comparison.feedback", () => {
     expect(paths(await send({ comment: "c".repeat(2001) }))).toEqual(["comment"]);
     expect(paths(await send({ comment: "  " }))).toEqual(["comment"]);
     expect(paths(await send({ comment: "nul \u0000" }))).toEqual(["comment"]);
+    expect(paths(await send({ comment: "half \udbff" }))).toEqual(["comment"]);
     // Characters, not UTF-16 units: 2001 emoji are too many, 2000 are fine (below).
     expect(paths(await send({ comment: "😀".repeat(2001) }))).toEqual(["comment"]);
     expect(await send({ comparisonId: gid("Comparison", 999_999) })).toMatchObject({
