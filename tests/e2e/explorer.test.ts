@@ -210,6 +210,9 @@ describe("the explorer page", () => {
     await expect(heading(page).textContent()).resolves.toBe("Kafka vs RabbitMQ");
     await page.goto(`${base}/topic/no-such-topic`);
     await expect(heading(page).textContent()).resolves.toBe("No such topic");
+    // A malformed %-escape is no slug: the page says so (it used to stay blank).
+    await page.goto(`${base}/comparison/%ff`);
+    await expect(heading(page).textContent()).resolves.toBe("Page not found");
     // GraphiQL is one click away.
     await expect(page.getByRole("link", { name: "GraphiQL" }).getAttribute("href")).resolves.toBe(
       "/graphql",

@@ -29,12 +29,23 @@ type Route =
   | { view: "path"; from: string; to: string }
   | { view: "missing"; path: string };
 
+/** A path segment decoded; null when its %-escapes are malformed (`/topic/%`, `/topic/%ff`). */
+function decodeSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
 function parseRoute(location: Location): Route {
   const path = location.pathname;
   const topic = /^\/topic\/([^/]+)$/.exec(path);
-  if (topic?.[1]) return { view: "topic", slug: decodeURIComponent(topic[1]) };
+  const topicSlug = topic?.[1] ? decodeSegment(topic[1]) : null;
+  if (topicSlug !== null) return { view: "topic", slug: topicSlug };
   const comparison = /^\/comparison\/([^/]+)$/.exec(path);
-  if (comparison?.[1]) return { view: "comparison", slug: decodeURIComponent(comparison[1]) };
+  const comparisonSlug = comparison?.[1] ? decodeSegment(comparison[1]) : null;
+  if (comparisonSlug !== null) return { view: "comparison", slug: comparisonSlug };
   if (path === "/path") {
     const params = new URLSearchParams(location.search);
     return { view: "path", from: params.get("from") ?? "", to: params.get("to") ?? "" };
