@@ -1,4 +1,3 @@
-import { decodeBase64, decodeCursorChunk } from "@pothos/core";
 import { drizzleConnectionHelpers } from "@pothos/plugin-drizzle";
 import { type AnyColumn, count, sql } from "drizzle-orm";
 import { topicComparisonTotal, topicsTable } from "../../db/tables.ts";
@@ -16,7 +15,7 @@ import { badUserInput } from "../client-errors.ts";
 import type { Context } from "../context.ts";
 import { NODE_SELECTION_SHARE } from "../costs.ts";
 import { loadersOf } from "../loaders.ts";
-import { maxPageSize } from "../paging.ts";
+import { checkCursors, isIdCursor, isSlugCursor, maxPageSize } from "../paging.ts";
 import { Comparison } from "./comparison.ts";
 import { Direction, RelationKind } from "./relation-kind.ts";
 import { Subgraph } from "./subgraph.ts";
@@ -122,32 +121,16 @@ function checkComparisonCursors(args: {
   before?: string | null;
 }): boolean {
   const order = args.orderBy ?? "SLUG";
-  for (const argument of ["after", "before"] as const) {
-    const cursor = args[argument];
-    if (cursor === null || cursor === undefined) continue;
-    let value: unknown;
-    try {
-      const decoded = decodeBase64(cursor);
-      value = decoded.startsWith("DC:") ? decodeCursorChunk(decoded.slice(3)) : undefined;
-    } catch {
-      value = undefined;
-    }
-    const fits =
-      order === "SLUG"
-        ? typeof value === "string"
-        : Array.isArray(value) &&
-          value.length === 4 &&
-          typeof value[0] === (order === "RELEVANCE" ? "number" : "string") &&
-          typeof value[1] === "string" &&
-          Number.isInteger(value[2]) &&
-          Number.isInteger(value[3]);
-    if (!fits) {
-      throw badUserInput(
-        `${argument} is not a cursor of Topic.comparisons(orderBy: ${order}); use a cursor this order returned`,
-        { argument },
-      );
-    }
-  }
+  checkCursors(`Topic.comparisons(orderBy: ${order})`, args, (value) =>
+    order === "SLUG"
+      ? isSlugCursor(value)
+      : Array.isArray(value) &&
+        value.length === 4 &&
+        typeof value[0] === (order === "RELEVANCE" ? "number" : "string") &&
+        typeof value[1] === "string" &&
+        Number.isInteger(value[2]) &&
+        Number.isInteger(value[3]),
+  );
   return bySlug(args);
 }
 
@@ -164,6 +147,23 @@ const relatedArgs = builder.args((t) => ({
     description: "Which edges to follow, seen from this topic (default BOTH).",
   }),
 }));
+
+/** `related`'s cursors: its sort key (weight, neighbour's slug, kind, outgoing) and the edge's ids. */
+function checkRelatedCursors(args: { after?: string | null; before?: string | null }): void {
+  checkCursors(
+    "Topic.related",
+    args,
+    (value) =>
+      Array.isArray(value) &&
+      value.length === 6 &&
+      typeof value[0] === "number" &&
+      typeof value[1] === "string" &&
+      typeof value[2] === "string" &&
+      typeof value[3] === "boolean" &&
+      Number.isSafeInteger(value[4]) &&
+      Number.isSafeInteger(value[5]),
+  );
+}
 
 const relatedLinks = drizzleConnectionHelpers(builder, "topicLinksView", {
   args: () => relatedArgs,
@@ -234,13 +234,16 @@ builder.drizzleObjectFields("topicsTable", (t) => ({
       description:
         "Topics joined to this one by an edge, strongest first (by weight, then slug). A topic joined by two kinds of edge appears once per edge.",
       args: relatedLinks.getArgs(),
-      select: (args, ctx, nestedSelection) => ({
-        with: { links: relatedLinks.getQuery(args, ctx, nestedSelection) },
-        extras: {
-          relatedTotal: (topic) =>
-            sql<number>`(SELECT count(*)::int FROM topic_links l WHERE l.topic_id = ${topic.id} AND ${linkFilter(args)})`,
-        },
-      }),
+      select: (args, ctx, nestedSelection) => {
+        checkRelatedCursors(args);
+        return {
+          with: { links: relatedLinks.getQuery(args, ctx, nestedSelection) },
+          extras: {
+            relatedTotal: (topic) =>
+              sql<number>`(SELECT count(*)::int FROM topic_links l WHERE l.topic_id = ${topic.id} AND ${linkFilter(args)})`,
+          },
+        };
+      },
       resolve: (topic, args, ctx) => ({
         ...relatedLinks.resolve(topic.links, args, ctx),
         totalCount: topic.relatedTotal,
@@ -348,7 +351,10 @@ builder.drizzleObjectFields("topicsTable", (t) => ({
   history: t.relatedConnection("changes", {
     description:
       "Who changed this topic (created, renamed, merged into, linked) and how, newest first.",
-    query: { orderBy: { id: "desc" } },
+    query: (args) => {
+      checkCursors("Topic.history", args, isIdCursor);
+      return { orderBy: { id: "desc" } };
+    },
     totalCount: true,
     maxSize: maxPageSize,
   }),
@@ -383,15 +389,17 @@ builder.queryFields((t) => ({
         .where(args.search ? searchTopics(topicsTable, args.search) : undefined);
       return Number(row?.n ?? 0);
     },
-    resolve: (query, _parent, args, ctx) =>
-      ctx.db.query.topicsTable.findMany(
+    resolve: (query, _parent, args, ctx) => {
+      checkCursors("Query.topics", args, isSlugCursor);
+      return ctx.db.query.topicsTable.findMany(
         query({
           where: args.search
             ? { RAW: (topics) => searchTopics(topics, args.search as string) }
             : {},
           orderBy: { slug: "asc" },
         }),
-      ),
+      );
+    },
   }),
 }));
 
