@@ -147,11 +147,11 @@ const codeValidationErrors: typeof maskError = (error, message, isDev) => {
     });
   }
   const masked = maskError(error, message, isDev);
-  // The request log (src/http/request-log.ts) logs what the client does not see, bounded.
-  Object.defineProperty(masked, MASKED_ORIGINAL, {
-    value: error instanceof GraphQLError ? (error.originalError ?? error) : error,
-    enumerable: false,
-  });
+  // The request log (src/http/request-log.ts) logs what the client does not see, bounded. An
+  // error yoga passes on as it is (a GraphQLError of ours or of validation: the client's
+  // mistake, answered with its code) was not masked and is no unexpected error.
+  if (masked === error) return masked;
+  Object.defineProperty(masked, MASKED_ORIGINAL, { value: original, enumerable: false });
   return masked;
 };
 
@@ -233,7 +233,7 @@ function scaleOutPlugins(
   ];
 }
 
-const fronts = new WeakMap<App, HitPath["serve"]>();
+const fronts = new WeakMap<App, { serve: HitPath["serve"] | undefined; logger: Logger }>();
 
 /**
  * How a Node server should hand requests to the app: through the response cache's front (a
@@ -250,9 +250,29 @@ export function nodeHandlerOf(
   const toYoga = (request: IncomingMessage, response: ServerResponse) => {
     runAsStatementOwner(() => void app(request, response));
   };
-  const serve = fronts.get(app);
-  if (serve === undefined) return toYoga;
-  return (request, response) => serve(request, response, toYoga);
+  const { serve, logger } = fronts.get(app) ?? { serve: undefined, logger: silentLogger };
+  const handle: typeof toYoga =
+    serve === undefined ? toYoga : (request, response) => serve(request, response, toYoga);
+  return (request, response) => {
+    // The URL the fetch API is given is built from the Host header and the request target; one
+    // that is no URL (`Host: a b`, `OPTIONS *`) made the adapter answer 500 with its stack.
+    if (URL.canParse(`http://${request.headers.host ?? "localhost"}${request.url ?? ""}`)) {
+      handle(request, response);
+      return;
+    }
+    const message = "The request's Host header or target is not a valid URL";
+    response.writeHead(400, { "content-type": "application/json; charset=utf-8" });
+    response.end(JSON.stringify({ errors: [{ message, extensions: { code: "BAD_REQUEST" } }] }));
+    logger.info(
+      {
+        method: request.method?.slice(0, 20),
+        status: 400,
+        outcome: "error",
+        errorCodes: ["BAD_REQUEST"],
+      },
+      "request",
+    );
+  };
 }
 // --- end issue 13 ---
 
@@ -266,7 +286,9 @@ function clientAddress(
   trustProxy: boolean,
 ): string {
   if (trustProxy) {
-    const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+    // The last entry: the address our proxy saw and appended. The ones before it are whatever
+    // the client sent, and taking the first let a client choose its own rate-limit budget.
+    const forwarded = request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim();
     if (forwarded) return forwarded.slice(0, 100);
   }
   return serverContext.req?.socket?.remoteAddress ?? "unknown";
@@ -343,6 +365,6 @@ export function createApp({
       ...scaleOutPlugged,
     ],
   });
-  if (front.hitPath) fronts.set(app, front.hitPath.serve);
+  fronts.set(app, { serve: front.hitPath?.serve, logger });
   return app;
 }

@@ -70,7 +70,9 @@ export function usePersistedDocuments(options: {
   return usePersistedOperations({
     allowArbitraryOperations: !options.only,
     extractPersistedOperationId: (params, request) => persistedId(params, request),
-    getPersistedOperation: (id) => options.manifest[id] ?? null,
+    // Own keys only: an id such as "constructor" or "__proto__" names Object's, not a document.
+    getPersistedOperation: (id) =>
+      (Object.hasOwn(options.manifest, id) ? options.manifest[id] : null) ?? null,
     customErrors: {
       notFound: {
         message: "Unknown persisted document: the documentId is not in the manifest.",
@@ -81,10 +83,17 @@ export function usePersistedDocuments(options: {
           "Only persisted documents are accepted here: send the documentId of a registered document.",
         extensions: { code: "PERSISTED_DOCUMENT_ONLY" },
       },
-      keyNotFound: {
-        message: "Send the documentId of a registered document.",
-        extensions: { code: "PERSISTED_DOCUMENT_ONLY" },
-      },
+      // Neither a query nor a documentId.
+      keyNotFound: options.only
+        ? {
+            message: "Send the documentId of a registered document.",
+            extensions: { code: "PERSISTED_DOCUMENT_ONLY" },
+          }
+        : {
+            message:
+              "The request has no query: send `query` (a GraphQL document) or the `documentId` of a registered document.",
+            extensions: { code: "BAD_REQUEST", http: { status: 400 } },
+          },
     },
   }) as Plugin;
 }

@@ -62,6 +62,9 @@ export function compressionPlugin(): Plugin {
     async onResponse({ request, response, setResponse, fetchAPI }) {
       const encoding = acceptedEncoding(request.headers.get("accept-encoding"));
       if (!encoding || !response.body || response.headers.has("content-encoding")) return;
+      // HTML here is GraphiQL's page (9 MB): the explorer plugin compresses it once per encoding
+      // and keeps it. Compressed here, too big to keep, it cost ~0.5 s of CPU every time.
+      if (response.headers.get("content-type")?.startsWith("text/html")) return;
       // Whole bodies: answers are bounded by the operation limits, and the adapter's streams
       // are not Node's, so they are read once and compressed off the main thread by zlib.
       const body = Buffer.from(await response.arrayBuffer());

@@ -23,7 +23,13 @@ export function describeError(error: unknown): Record<string, unknown> {
     // Driver errors start with the statement and its parameters; the first line names the failure.
     message: (error.message.split("\n")[0] ?? "").slice(0, 300),
     ...(cause ? { cause: `${cause.name}: ${cause.message}`.slice(0, 300) } : {}),
-    stack: error.stack?.split("\n").slice(1, 6).join("\n").slice(0, 1000),
+    // Frames only: a driver error's stack repeats its message's lines (`params: …`) first.
+    stack: error.stack
+      ?.split("\n")
+      .filter((line) => line.trimStart().startsWith("at "))
+      .slice(0, 5)
+      .join("\n")
+      .slice(0, 1000),
   };
 }
 

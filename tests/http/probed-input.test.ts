@@ -1,0 +1,329 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import { type AddressInfo, connect } from "node:net";
+import { Writable } from "node:stream";
+import { encodeBase64 } from "@pothos/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp, nodeHandlerOf } from "../../src/app.ts";
+import { seedDatabase } from "../../src/editing/seed.ts";
+import { loadDocumentManifest } from "../../src/graphql/persisted-documents.ts";
+import { generationOfDatabase } from "../../src/graphql/scale-out.ts";
+import { describeError } from "../../src/http/request-log.ts";
+import { createLogger } from "../../src/logger.ts";
+import { snapshotTables, useTestDatabase } from "../helpers/database.ts";
+
+/**
+ * Inputs found by probing a running server as an attacker would, beyond the bad-input suite: a
+ * server as `main.ts` builds it (the response cache and its front, persisted documents, a proxy
+ * in front), on both databases. Each is answered with a 4xx and a code naming the mistake, never
+ * an unexpected error, a stack or an error-level log line; nothing is written.
+ */
+const database = useTestDatabase();
+let server: Server;
+let url: string;
+const lines: { level: string; msg: string; [field: string]: unknown }[] = [];
+let before: Awaited<ReturnType<typeof snapshotTables>>;
+const PER_MINUTE = 3;
+
+beforeAll(async () => {
+  await seedDatabase(database().db);
+  const logger = createLogger(
+    "info",
+    new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    }),
+  );
+  const app = createApp({
+    database: database(),
+    logger,
+    settings: { trustProxy: true, publicWrites: { perMinute: PER_MINUTE, dedupeSeconds: 0 } },
+    scaleOut: {
+      responseCache: { generation: generationOfDatabase(database().db), ttlMs: 60_000 },
+      httpMaxAgeSeconds: 5,
+      persistedDocuments: { manifest: loadDocumentManifest(), only: false },
+    },
+  });
+  server = createServer(nodeHandlerOf(app));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  before = await snapshotTables(database().db);
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+interface Answer {
+  status: number;
+  text: string;
+  json: { data?: any; errors?: { message: string; extensions?: { code?: string } }[] } | null;
+}
+
+async function send(init: RequestInit & { search?: string }): Promise<Answer> {
+  const response = await fetch(`${url}${init.search ?? ""}`, init);
+  const text = await response.text();
+  let json: Answer["json"] = null;
+  try {
+    json = JSON.parse(text);
+  } catch {}
+  return { status: response.status, text, json };
+}
+
+const post = (body: unknown, headers: Record<string, string> = {}) =>
+  send({
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+
+function expectRefused(answer: Answer, status: number, code: string, message?: RegExp) {
+  expect(answer.status, answer.text.slice(0, 300)).toBe(status);
+  expect(answer.json?.errors?.[0]?.extensions?.code, answer.text.slice(0, 300)).toBe(code);
+  if (message) expect(answer.json?.errors?.[0]?.message).toMatch(message);
+  expect(answer.text).not.toMatch(/Unexpected error|at [\w.<>]+ \(|node_modules|SELECT /);
+}
+
+describe("GraphQL-over-HTTP parameters of the wrong type", () => {
+  it("refuses a query, operationName or documentId that is no string with 400 BAD_REQUEST", async () => {
+    for (const query of [123, { a: 1 }, [1], true]) {
+      expectRefused(await post({ query }), 400, "BAD_REQUEST", /"query" must be a string/);
+    }
+    for (const operationName of [123, { a: 1 }, true]) {
+      expectRefused(
+        await post({ query: "query A { __typename }", operationName }),
+        400,
+        "BAD_REQUEST",
+        /"operationName" must be a string/,
+      );
+    }
+    expectRefused(await post({ documentId: 7 }), 400, "BAD_REQUEST", /"documentId"/);
+    expectRefused(
+      await post({ query: "{ __typename }", variables: [1] }),
+      400,
+      "BAD_REQUEST",
+      /"variables" must be a JSON object, not an array/,
+    );
+    expectRefused(await post("[]"), 400, "BAD_REQUEST");
+  });
+
+  it("refuses variables nested thousands of levels deep (they overflowed the cache key's stack)", async () => {
+    const body = `{"query":"{ __typename }","variables":{"a":${"[".repeat(10_000)}${"]".repeat(10_000)}}}`;
+    expectRefused(await post(body), 400, "BAD_USER_INPUT", /nests more than 16 levels/);
+    const extensions = `{"query":"{ __typename }","extensions":{"a":${"[".repeat(10_000)}${"]".repeat(10_000)}}}`;
+    expectRefused(await post(extensions), 400, "BAD_USER_INPUT", /"extensions" nests/);
+  });
+
+  it("refuses a GET whose variables or extensions are not JSON with 400 BAD_REQUEST", async () => {
+    for (const name of ["variables", "extensions"]) {
+      expectRefused(
+        await send({ search: `?query=%7B__typename%7D&${name}=%7Bbad` }),
+        400,
+        "BAD_REQUEST",
+        /variables or extensions parameter is not valid JSON/,
+      );
+    }
+  });
+
+  it("asks for a query when there is neither a query nor a documentId", async () => {
+    for (const body of [{}, { query: "" }, { query: null }]) {
+      expectRefused(await post(body), 400, "BAD_REQUEST", /has no query/);
+    }
+    expectRefused(await send({ search: "" }), 400, "BAD_REQUEST", /has no query/);
+  });
+});
+
+describe("persisted documents", () => {
+  // Answered 200, as an unknown document always was, to a client that accepts application/json.
+  it("finds no document named after Object's own properties", async () => {
+    for (const id of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+      expectRefused(await post({ documentId: id }), 200, "PERSISTED_DOCUMENT_NOT_FOUND");
+      expectRefused(
+        await send({ search: `?documentId=${id}` }),
+        200,
+        "PERSISTED_DOCUMENT_NOT_FOUND",
+      );
+      expectRefused(
+        await post({ extensions: { persistedQuery: { version: 1, sha256Hash: id } } }),
+        200,
+        "PERSISTED_DOCUMENT_NOT_FOUND",
+      );
+    }
+  });
+});
+
+describe("HTTP framing", () => {
+  /** Sends raw bytes and returns the raw answer (the fetch API cannot send these requests). */
+  function raw(request: string): Promise<string> {
+    const { port } = server.address() as AddressInfo;
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, "127.0.0.1", () => socket.end(request));
+      let answer = "";
+      socket.on("data", (chunk) => {
+        answer += chunk;
+      });
+      socket.on("end", () => resolve(answer));
+      socket.on("error", reject);
+    });
+  }
+
+  it("answers a Host header or target that makes no URL with 400 and a log line, not a stack", async () => {
+    for (const [target, host] of [
+      ["/graphql", "a b"],
+      ["/graphql", "[zz"],
+      ["/graphql", "a:b:c"],
+      ["*", "127.0.0.1:4000"],
+    ]) {
+      const logged = lines.length;
+      const answer = await raw(
+        `${target === "*" ? "OPTIONS" : "GET"} ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      );
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer).toMatch(/"code":"BAD_REQUEST"/);
+      expect(answer).not.toMatch(/TypeError|node:internal|at new URL/);
+      expect(lines.slice(logged)).toEqual([
+        expect.objectContaining({ level: "info", msg: "request", status: 400 }),
+      ]);
+    }
+  });
+
+  it("takes any spelling of the JSON media type", async () => {
+    for (const type of [
+      "Application/JSON",
+      "application/json ; x=y",
+      'application/json; charset="utf-8"',
+      "APPLICATION/JSON;CHARSET=UTF-8",
+    ]) {
+      const answer = await post(
+        { query: `{ t${randomBytes(3).toString("hex")}: __typename }` },
+        {
+          "content-type": type,
+        },
+      );
+      expect(answer.status, `${type}: ${answer.text}`).toBe(200);
+      expect(answer.json?.errors).toBeUndefined();
+    }
+    expectRefused(
+      await post(
+        { query: "{ __typename }" },
+        { "content-type": "application/json; charset=latin1" },
+      ),
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+    );
+  });
+});
+
+describe("cursors", () => {
+  const cursor = (text: string) => encodeBase64(`DC:${text}`);
+  const CONNECTIONS = [
+    [
+      "Query.comparisons",
+      (c: string) => `{ comparisons(first: 2, after: "${c}") { nodes { slug } } }`,
+    ],
+    ["Query.topics", (c: string) => `{ topics(first: 2, after: "${c}") { nodes { slug } } }`],
+    [
+      "Topic.related",
+      (c: string) =>
+        `{ topic(slug: "kubernetes") { related(first: 2, after: "${c}") { nodes { slug } } } }`,
+    ],
+    [
+      "Topic.history",
+      (c: string) =>
+        `{ topic(slug: "kubernetes") { history(first: 2, before: "${c}") { totalCount } } }`,
+    ],
+    [
+      "Comparison.history",
+      (c: string) =>
+        `{ comparison(slug: "scrum-vs-kanban") { history(first: 2, after: "${c}") { totalCount } } }`,
+    ],
+  ] as const;
+
+  it("refuses well-formed cursors that the connection did not write, on both databases alike", async () => {
+    const crafted = [
+      "D:2020",
+      "D:abc",
+      "D:99999999999999999999",
+      "I:5",
+      "B:AAAA",
+      'O:{"a":1}',
+      "T:[]",
+      'T:["S:a"]',
+      "N:1e400",
+    ];
+    for (const [connection, query] of CONNECTIONS) {
+      for (const text of crafted) {
+        const answer = await post({ query: query(cursor(text)) });
+        expect(
+          answer.json?.errors?.[0]?.extensions?.code,
+          `${connection} ${text}: ${answer.text}`,
+        ).toBe("BAD_USER_INPUT");
+        expect(answer.json?.errors?.[0]?.message).toContain(`is not a cursor of ${connection}`);
+      }
+    }
+  });
+
+  it("still pages with the cursors the connections return", async () => {
+    const first = await post({
+      query: `{ comparisons(first: 2) { pageInfo { endCursor } }
+        topics(first: 2) { pageInfo { endCursor } }
+        topic(slug: "kubernetes") { related(first: 1) { pageInfo { endCursor } } } }`,
+    });
+    const data = first.json?.data;
+    for (const [connection, query] of CONNECTIONS.slice(0, 3)) {
+      const end =
+        connection === "Query.comparisons"
+          ? data.comparisons.pageInfo.endCursor
+          : connection === "Query.topics"
+            ? data.topics.pageInfo.endCursor
+            : data.topic.related.pageInfo.endCursor;
+      const next = await post({ query: query(end) });
+      expect(next.json?.errors, `${connection}: ${next.text}`).toBeUndefined();
+    }
+  });
+});
+
+describe("behind a proxy (TRUST_PROXY)", () => {
+  it("counts a client by the address the proxy appended, not by what the client put first", async () => {
+    const listed = await post({
+      query: `{ comparisons(first: 1) { nodes { id options { id } } } }`,
+    });
+    const comparison = listed.json?.data?.comparisons.nodes[0];
+    const feedback = (comment: string, forwardedFor: string) =>
+      post(
+        {
+          query: `mutation ($c: ID!, $o: ID!, $t: String) {
+            submitFeedback(input: { comparisonId: $c, preferredOptionId: $o, comment: $t }) { __typename } }`,
+          variables: { c: comparison.id, o: comparison.options[0].id, t: comment },
+        },
+        { "x-forwarded-for": forwardedFor },
+      );
+    const statuses: number[] = [];
+    for (let i = 0; i < PER_MINUTE + 2; i++) {
+      // A new first address each time, as a client behind an appending proxy can send.
+      const answer = await feedback(`Probe ${i}.`, `203.0.113.${i}, 198.51.100.7`);
+      statuses.push(answer.status);
+    }
+    expect(statuses).toEqual([...Array(PER_MINUTE).fill(200), 429, 429]);
+    expect((await feedback("Another client.", "198.51.100.8")).status).toBe(200);
+    // The feedback this test wrote; the snapshot below leaves it out.
+    before = await snapshotTables(database().db);
+  });
+});
+
+describe("logs", () => {
+  it("keep statement parameters out of a logged stack", () => {
+    const error = new Error("Failed query: select 1 where slug = $1\nparams: secret-slug,3");
+    error.stack = `Error: Failed query: select 1 where slug = $1\nparams: secret-slug,3\n    at run (file.js:1:1)\n    at next (file.js:2:2)`;
+    const described = describeError(error);
+    expect(JSON.stringify(described)).not.toContain("secret-slug");
+    expect(described.stack).toBe("    at run (file.js:1:1)\n    at next (file.js:2:2)");
+  });
+
+  it("wrote nothing at error level for any of the above: they are the client's mistakes", async () => {
+    expect(lines.filter((line) => line.level === "error")).toEqual([]);
+    expect(await snapshotTables(database().db)).toEqual(before);
+  });
+});
