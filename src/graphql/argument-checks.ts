@@ -1,5 +1,12 @@
+import { decodeBase64, decodeCursorChunk } from "@pothos/core";
 import type { GraphQLField } from "graphql";
-import { LONE_SURROGATE } from "../domain/rules.ts";
+import {
+  MAX_ID,
+  RELATION_KINDS,
+  SLUG_PATTERN,
+  TEXT_LIMITS,
+  unstorableText,
+} from "../domain/rules.ts";
 import { MAX_DEPTH, MAX_LIMIT, MAX_PATH_DEPTH, MAX_RELATED_DEPTH } from "../graph/traversal.ts";
 import { badUserInput } from "./client-errors.ts";
 import { CONNECTION_MAX_SIZE } from "./paging.ts";
@@ -29,6 +36,108 @@ export interface ArgumentProblem {
   message: string;
 }
 
+// --- cursors of plugin-drizzle's connections ----------------------------------------------------
+
+/** What a plugin-drizzle cursor (`DC:` and a tagged chunk) holds; undefined when it is none. */
+function cursorValue(cursor: string): unknown {
+  try {
+    const decoded = decodeBase64(cursor);
+    return decoded.startsWith("DC:") ? decodeCursorChunk(decoded.slice(3)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const SLUG = new RegExp(SLUG_PATTERN);
+const isSlug = (value: unknown) =>
+  typeof value === "string" && value.length <= TEXT_LIMITS.slug && SLUG.test(value);
+/** A row id (an `integer` column). */
+const isId = (value: unknown) =>
+  Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_ID;
+/** An `integer` column's value. */
+const isInteger = (value: unknown) =>
+  Number.isInteger(value) && Math.abs(value as number) <= MAX_ID;
+/** A `timestamptz` as Postgres prints it (`2026-11-30 07:22:01.734+00`), and a real date. */
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?(?:Z|[+-](\d{2})(?::?\d{2})?)?$/;
+function isTimestamp(value: unknown): boolean {
+  const parts = typeof value === "string" ? TIMESTAMP.exec(value) : null;
+  if (!parts) return false;
+  const [year, month, day, hour, minute, second, offset] = parts.slice(1).map(Number) as number[];
+  const date = new Date(Date.UTC(year as number, (month as number) - 1, day));
+  return (
+    date.getUTCMonth() === (month as number) - 1 &&
+    date.getUTCDate() === day &&
+    (hour as number) < 24 &&
+    (minute as number) < 60 &&
+    (second as number) < 60 &&
+    !((offset as number) > 15)
+  );
+}
+const tuple =
+  (...parts: ((value: unknown) => boolean)[]) =>
+  (value: unknown) =>
+    Array.isArray(value) &&
+    value.length === parts.length &&
+    parts.every((fits, i) => fits(value[i]));
+
+/**
+ * What the cursors of each plugin-drizzle connection hold: the values of its sort columns. The
+ * plugin decodes any well-formed cursor and compares what it holds with those columns as it is,
+ * so a date where a slug belongs, a bigint, an object or a slug with a NUL failed in the
+ * statement (an unexpected error on Postgres; PGlite answered some). Checked here, before
+ * anything runs, like every other argument.
+ */
+const CURSORS: Record<
+  string,
+  (args: Record<string, unknown>) => { connection: string; fits: (value: unknown) => boolean }
+> = {
+  "Query.comparisons": () => ({ connection: "Query.comparisons", fits: isSlug }),
+  "Query.topics": () => ({ connection: "Query.topics", fits: isSlug }),
+  "Topic.history": () => ({ connection: "Topic.history", fits: isId }),
+  "Comparison.history": () => ({ connection: "Comparison.history", fits: isId }),
+  // By weight, the neighbour's slug, kind and direction, then the edge's two topic ids.
+  "Topic.related": () => ({
+    connection: "Topic.related",
+    fits: tuple(
+      Number.isFinite,
+      isSlug,
+      (kind) => (RELATION_KINDS as readonly unknown[]).includes(kind),
+      (outgoing) => typeof outgoing === "boolean",
+      isId,
+      isId,
+    ),
+  }),
+  // SLUG cursors are the slug; RELEVANCE and UPDATED ones (relevance or updatedAt, slug, topic
+  // id, comparison id).
+  "Topic.comparisons": (args) => {
+    const order = (args.orderBy as string | undefined) ?? "SLUG";
+    return {
+      connection: `Topic.comparisons(orderBy: ${order})`,
+      fits:
+        order === "SLUG"
+          ? isSlug
+          : tuple(order === "RELEVANCE" ? isInteger : isTimestamp, isSlug, isId, isId),
+    };
+  },
+};
+
+function cursorProblem(coordinate: string, args: Record<string, unknown>): ArgumentProblem | null {
+  const cursors = CURSORS[coordinate];
+  if (!cursors) return null;
+  for (const argument of ["after", "before"]) {
+    const cursor = args[argument];
+    if (typeof cursor !== "string") continue;
+    const { connection, fits } = cursors(args);
+    if (fits(cursorValue(cursor))) continue;
+    return {
+      argument,
+      message: `${argument} is not a cursor of ${connection}; use a cursor this connection returned`,
+    };
+  }
+  return null;
+}
+
 /**
  * Longest string a read's argument may be: slugs are at most 200 characters (a check in the
  * database), search text 200 (search says so itself), ids and cursors far less. A megabyte slug
@@ -40,11 +149,7 @@ function textProblem(text: string): string | null {
   if (text.length > MAX_READ_TEXT) {
     return `must be at most ${MAX_READ_TEXT} characters (got ${text.length})`;
   }
-  if (text.includes("\u0000")) return "must not contain NUL characters (\\u0000)";
-  if (LONE_SURROGATE.test(text)) {
-    return "must be valid Unicode text (it holds a lone UTF-16 surrogate)";
-  }
-  return null;
+  return unstorableText(text);
 }
 
 function valueProblem(value: unknown, path: string, checkText: boolean): ArgumentProblem | null {
@@ -93,7 +198,7 @@ export function argumentProblem(
     const problem = valueProblem(value, name, parentType !== "Mutation");
     if (problem) return problem;
   }
-  return null;
+  return cursorProblem(`${parentType}.${field.name}`, args);
 }
 
 /**

@@ -1,4 +1,3 @@
-import { decodeBase64, decodeCursorChunk } from "@pothos/core";
 import { badUserInput } from "./client-errors.ts";
 
 /** Page sizes of every connection: the default, and the most a client may ask for. */
@@ -28,39 +27,3 @@ export function pageSize(args: { first?: unknown; last?: unknown }): number {
   }
   return CONNECTION_DEFAULT_SIZE;
 }
-
-/** What a plugin-drizzle cursor (`DC:` and a tagged chunk) holds; undefined when it is none. */
-function cursorValue(cursor: string): unknown {
-  try {
-    const decoded = decodeBase64(cursor);
-    return decoded.startsWith("DC:") ? decodeCursorChunk(decoded.slice(3)) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Refuses an `after` or `before` this connection did not write. plugin-drizzle decodes any
- * well-formed cursor and compares what it holds with the sort columns as it is (a date where a
- * slug belongs, a bigint, an object), which failed in the statement as an unexpected error on
- * Postgres and answered on PGlite. `fits` says what this connection's cursors hold.
- */
-export function checkCursors(
-  connection: string,
-  args: { after?: string | null; before?: string | null },
-  fits: (value: unknown) => boolean,
-): void {
-  for (const argument of ["after", "before"] as const) {
-    const cursor = args[argument];
-    if (cursor === null || cursor === undefined || fits(cursorValue(cursor))) continue;
-    throw badUserInput(
-      `${argument} is not a cursor of ${connection}; use a cursor this connection returned`,
-      { argument },
-    );
-  }
-}
-
-/** Cursors of connections ordered by a slug (`DC:S:<slug>`). */
-export const isSlugCursor = (value: unknown) => typeof value === "string";
-/** Cursors of connections ordered by a row id (`DC:N:<id>`). */
-export const isIdCursor = (value: unknown) => Number.isSafeInteger(value);

@@ -159,7 +159,9 @@ describe("HTTP framing", () => {
   function raw(request: string): Promise<string> {
     const { port } = server.address() as AddressInfo;
     return new Promise((resolve, reject) => {
-      const socket = connect(port, "127.0.0.1", () => socket.end(request));
+      // Written, not ended: a half-closed socket is closed by Node's server before it answers.
+      // Every request here says `Connection: close`, so the server ends the exchange.
+      const socket = connect(port, "127.0.0.1", () => socket.write(request));
       let answer = "";
       socket.on("data", (chunk) => {
         answer += chunk;
@@ -186,6 +188,16 @@ describe("HTTP framing", () => {
       expect(lines.slice(logged)).toEqual([
         expect.objectContaining({ level: "info", msg: "request", status: 400 }),
       ]);
+    }
+  });
+
+  it("serves an absolute-form target as its path, whatever the Host header says", async () => {
+    for (const host of ["127.0.0.1:4000", "localhost", "[::1]:4000"]) {
+      const answer = await raw(
+        `GET http://${host}/graphql?query=%7B__typename%7D HTTP/1.1\r\nHost: ${host}\r\nAccept: application/json\r\nConnection: close\r\n\r\n`,
+      );
+      expect(answer, host).toMatch(/^HTTP\/1\.1 200 /);
+      expect(answer, host).toContain('{"data":{"__typename":"Query"}}');
     }
   });
 
@@ -218,69 +230,88 @@ describe("HTTP framing", () => {
 
 describe("cursors", () => {
   const cursor = (text: string) => encodeBase64(`DC:${text}`);
-  const CONNECTIONS = [
-    [
-      "Query.comparisons",
-      (c: string) => `{ comparisons(first: 2, after: "${c}") { nodes { slug } } }`,
-    ],
-    ["Query.topics", (c: string) => `{ topics(first: 2, after: "${c}") { nodes { slug } } }`],
-    [
-      "Topic.related",
-      (c: string) =>
-        `{ topic(slug: "kubernetes") { related(first: 2, after: "${c}") { nodes { slug } } } }`,
-    ],
-    [
-      "Topic.history",
-      (c: string) =>
-        `{ topic(slug: "kubernetes") { history(first: 2, before: "${c}") { totalCount } } }`,
-    ],
+  /** Each plugin-drizzle connection: a query taking `$after`/`$before`/`$first`/`$last`, and where its page is. */
+  const CONNECTIONS: [string, string, (data: any) => any][] = [
+    ["Query.comparisons", "comparisons(ARGS)", (d) => d.comparisons],
+    ["Query.topics", "topics(ARGS)", (d) => d.topics],
+    ["Topic.related", `topic(slug: "kubernetes") { page: related(ARGS)`, (d) => d.topic.page],
+    ["Topic.history", `topic(slug: "kubernetes") { page: history(ARGS)`, (d) => d.topic.page],
     [
       "Comparison.history",
-      (c: string) =>
-        `{ comparison(slug: "scrum-vs-kanban") { history(first: 2, after: "${c}") { totalCount } } }`,
+      `comparison(slug: "scrum-vs-kanban") { page: history(ARGS)`,
+      (d) => d.comparison.page,
     ],
-  ] as const;
+    ...(["SLUG", "RELEVANCE", "UPDATED"] as const).map(
+      (order): [string, string, (data: any) => any] => [
+        `Topic.comparisons(orderBy: ${order})`,
+        `topic(slug: "kubernetes") { page: comparisons(orderBy: ${order}, ARGS)`,
+        (d) => d.topic.page,
+      ],
+    ),
+  ];
+  const document = (field: string, args: string) => {
+    const nested = field.includes("{");
+    const variables = ["after", "before"].filter((name) => args.includes(`$${name}`));
+    const definitions = variables.map((name) => `$${name}: String`).join(", ");
+    return `query ${definitions ? `(${definitions})` : ""} { ${field.replace("ARGS", args)} { totalCount pageInfo { startCursor endCursor } } ${nested ? "}" : ""} }`;
+  };
 
-  it("refuses well-formed cursors that the connection did not write, on both databases alike", async () => {
+  it("refuses cursors that the connection did not write, before anything runs, on both databases alike", async () => {
     const crafted = [
+      // Another kind of value than the sort columns hold.
       "D:2020",
       "D:abc",
-      "D:99999999999999999999",
       "I:5",
       "B:AAAA",
       'O:{"a":1}',
       "T:[]",
       'T:["S:a"]',
       "N:1e400",
+      // The right kind, a value the column cannot hold.
+      "S:a\u0000b",
+      "N:1.5",
+      "N:3000000000",
+      'T:["N:1","S:a","S:RELATED_TO","O:true","N:3000000000","N:1"]',
+      'T:["N:1","S:a","S:NOT_A_KIND","O:true","N:1","N:1"]',
+      'T:["N:1.5","S:a","N:1","N:1"]',
+      'T:["N:3000000000","S:a","N:1","N:1"]',
+      'T:["S:garbage","S:a","N:1","N:1"]',
+      'T:["S:2026-02-30 10:00:00+00","S:a","N:1","N:1"]',
     ];
-    for (const [connection, query] of CONNECTIONS) {
+    for (const [connection, field] of CONNECTIONS) {
       for (const text of crafted) {
-        const answer = await post({ query: query(cursor(text)) });
-        expect(
-          answer.json?.errors?.[0]?.extensions?.code,
-          `${connection} ${text}: ${answer.text}`,
-        ).toBe("BAD_USER_INPUT");
-        expect(answer.json?.errors?.[0]?.message).toContain(`is not a cursor of ${connection}`);
+        const answer = await post(
+          { query: document(field, "first: 2, after: $after"), variables: { after: cursor(text) } },
+          { accept: "application/graphql-response+json" },
+        );
+        expectRefused(answer, 400, "BAD_USER_INPUT");
+        expect(answer.json?.errors?.[0]?.message, `${connection} ${text}`).toContain(
+          `after is not a cursor of ${connection}`,
+        );
       }
     }
   });
 
-  it("still pages with the cursors the connections return", async () => {
-    const first = await post({
-      query: `{ comparisons(first: 2) { pageInfo { endCursor } }
-        topics(first: 2) { pageInfo { endCursor } }
-        topic(slug: "kubernetes") { related(first: 1) { pageInfo { endCursor } } } }`,
-    });
-    const data = first.json?.data;
-    for (const [connection, query] of CONNECTIONS.slice(0, 3)) {
-      const end =
-        connection === "Query.comparisons"
-          ? data.comparisons.pageInfo.endCursor
-          : connection === "Query.topics"
-            ? data.topics.pageInfo.endCursor
-            : data.topic.related.pageInfo.endCursor;
-      const next = await post({ query: query(end) });
-      expect(next.json?.errors, `${connection}: ${next.text}`).toBeUndefined();
+  it("pages forward and back with the cursors each connection returns", async () => {
+    for (const [connection, field, page] of CONNECTIONS) {
+      const first = await post({ query: document(field, "first: 2") });
+      expect(first.json?.errors, `${connection}: ${first.text}`).toBeUndefined();
+      const { startCursor, endCursor } = page(first.json?.data).pageInfo;
+      expect(endCursor, connection).not.toBeNull();
+      const forward = await post({
+        query: document(field, "first: 2, after: $after"),
+        variables: { after: endCursor },
+      });
+      expect(forward.json?.errors, `${connection}: ${forward.text}`).toBeUndefined();
+      const back = await post({
+        query: document(field, "last: 1, before: $before"),
+        variables: { before: endCursor },
+      });
+      expect(back.json?.errors, `${connection}: ${back.text}`).toBeUndefined();
+      // The item before the first page's last one (none when that page held one: a history).
+      expect(page(back.json?.data).pageInfo.endCursor, connection).toBe(
+        startCursor === endCursor ? null : startCursor,
+      );
     }
   });
 });
@@ -314,11 +345,13 @@ describe("behind a proxy (TRUST_PROXY)", () => {
 });
 
 describe("logs", () => {
-  it("keep statement parameters out of a logged stack", () => {
-    const error = new Error("Failed query: select 1 where slug = $1\nparams: secret-slug,3");
-    error.stack = `Error: Failed query: select 1 where slug = $1\nparams: secret-slug,3\n    at run (file.js:1:1)\n    at next (file.js:2:2)`;
+  it("keep statement parameters out of a logged stack, even ones that look like frames", () => {
+    const message =
+      "Failed query: select 1 where slug = $1\nparams: secret-slug\n    at forged (x:1:1),3";
+    const error = new Error(message);
+    error.stack = `Error: ${message}\n    at run (file.js:1:1)\n    at next (file.js:2:2)`;
     const described = describeError(error);
-    expect(JSON.stringify(described)).not.toContain("secret-slug");
+    expect(JSON.stringify(described)).not.toMatch(/secret-slug|forged/);
     expect(described.stack).toBe("    at run (file.js:1:1)\n    at next (file.js:2:2)");
   });
 

@@ -6,7 +6,7 @@ import { builder } from "../builder.ts";
 import { badUserInput } from "../client-errors.ts";
 import type { Context } from "../context.ts";
 import { relatedSearchCost } from "../costs.ts";
-import { checkCursors, isIdCursor, isSlugCursor, maxPageSize, pageSize } from "../paging.ts";
+import { maxPageSize, pageSize } from "../paging.ts";
 import { relatedComparisonsPage } from "../related-comparisons.ts";
 import { sameCategory } from "./category.ts";
 import { FeedbackSummary } from "./feedback.ts";
@@ -175,10 +175,7 @@ builder.drizzleObjectFields("comparisonsTable", (t) => ({
   }),
   history: t.relatedConnection("changes", {
     description: "Who changed this comparison and how, newest first.",
-    query: (args) => {
-      checkCursors("Comparison.history", args, isIdCursor);
-      return { orderBy: { id: "desc" } };
-    },
+    query: { orderBy: { id: "desc" } },
     totalCount: true,
     maxSize: maxPageSize,
   }),
@@ -211,7 +208,6 @@ builder.queryFields((t) => ({
       return Number(row?.n ?? 0);
     },
     resolve: (query, _parent, args, ctx) => {
-      checkCursors("Query.comparisons", args, isSlugCursor);
       if (
         args.category !== null &&
         args.category !== undefined &&

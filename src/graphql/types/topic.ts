@@ -15,7 +15,7 @@ import { badUserInput } from "../client-errors.ts";
 import type { Context } from "../context.ts";
 import { NODE_SELECTION_SHARE } from "../costs.ts";
 import { loadersOf } from "../loaders.ts";
-import { checkCursors, isIdCursor, isSlugCursor, maxPageSize } from "../paging.ts";
+import { maxPageSize } from "../paging.ts";
 import { Comparison } from "./comparison.ts";
 import { Direction, RelationKind } from "./relation-kind.ts";
 import { Subgraph } from "./subgraph.ts";
@@ -109,31 +109,6 @@ function bySlug(args: { orderBy?: string | null }): boolean {
   return (args.orderBy ?? "SLUG") === "SLUG";
 }
 
-/**
- * A cursor carries the sort key of the order that wrote it; one from another order (or not ours)
- * is the client's mistake, answered as BAD_USER_INPUT instead of failing in the statement.
- * SLUG cursors are one string (`DC:S:<slug>`); RELEVANCE and UPDATED cursors are the tuple
- * (relevance or updatedAt, slug, topic id, comparison id).
- */
-function checkComparisonCursors(args: {
-  orderBy?: string | null;
-  after?: string | null;
-  before?: string | null;
-}): boolean {
-  const order = args.orderBy ?? "SLUG";
-  checkCursors(`Topic.comparisons(orderBy: ${order})`, args, (value) =>
-    order === "SLUG"
-      ? isSlugCursor(value)
-      : Array.isArray(value) &&
-        value.length === 4 &&
-        typeof value[0] === (order === "RELEVANCE" ? "number" : "string") &&
-        typeof value[1] === "string" &&
-        Number.isInteger(value[2]) &&
-        Number.isInteger(value[3]),
-  );
-  return bySlug(args);
-}
-
 const relatedArgs = builder.args((t) => ({
   kinds: t.field({
     type: [RelationKind],
@@ -147,23 +122,6 @@ const relatedArgs = builder.args((t) => ({
     description: "Which edges to follow, seen from this topic (default BOTH).",
   }),
 }));
-
-/** `related`'s cursors: its sort key (weight, neighbour's slug, kind, outgoing) and the edge's ids. */
-function checkRelatedCursors(args: { after?: string | null; before?: string | null }): void {
-  checkCursors(
-    "Topic.related",
-    args,
-    (value) =>
-      Array.isArray(value) &&
-      value.length === 6 &&
-      typeof value[0] === "number" &&
-      typeof value[1] === "string" &&
-      typeof value[2] === "string" &&
-      typeof value[3] === "boolean" &&
-      Number.isSafeInteger(value[4]) &&
-      Number.isSafeInteger(value[5]),
-  );
-}
 
 const relatedLinks = drizzleConnectionHelpers(builder, "topicLinksView", {
   args: () => relatedArgs,
@@ -194,7 +152,7 @@ builder.drizzleObjectFields("topicsTable", (t) => ({
         "Comparisons in which this topic is an option, or a related topic of an option, in the order `orderBy` asks for (by slug unless told otherwise).",
       args: comparisonEntries.getArgs(),
       select: (args, ctx, nestedSelection) => ({
-        with: checkComparisonCursors(args)
+        with: bySlug(args)
           ? { comparisons: comparisonsBySlug.getQuery(args, ctx, nestedSelection) }
           : { comparisonEntries: comparisonEntries.getQuery(args, ctx, nestedSelection) },
         extras: {
@@ -234,16 +192,13 @@ builder.drizzleObjectFields("topicsTable", (t) => ({
       description:
         "Topics joined to this one by an edge, strongest first (by weight, then slug). A topic joined by two kinds of edge appears once per edge.",
       args: relatedLinks.getArgs(),
-      select: (args, ctx, nestedSelection) => {
-        checkRelatedCursors(args);
-        return {
-          with: { links: relatedLinks.getQuery(args, ctx, nestedSelection) },
-          extras: {
-            relatedTotal: (topic) =>
-              sql<number>`(SELECT count(*)::int FROM topic_links l WHERE l.topic_id = ${topic.id} AND ${linkFilter(args)})`,
-          },
-        };
-      },
+      select: (args, ctx, nestedSelection) => ({
+        with: { links: relatedLinks.getQuery(args, ctx, nestedSelection) },
+        extras: {
+          relatedTotal: (topic) =>
+            sql<number>`(SELECT count(*)::int FROM topic_links l WHERE l.topic_id = ${topic.id} AND ${linkFilter(args)})`,
+        },
+      }),
       resolve: (topic, args, ctx) => ({
         ...relatedLinks.resolve(topic.links, args, ctx),
         totalCount: topic.relatedTotal,
@@ -351,10 +306,7 @@ builder.drizzleObjectFields("topicsTable", (t) => ({
   history: t.relatedConnection("changes", {
     description:
       "Who changed this topic (created, renamed, merged into, linked) and how, newest first.",
-    query: (args) => {
-      checkCursors("Topic.history", args, isIdCursor);
-      return { orderBy: { id: "desc" } };
-    },
+    query: { orderBy: { id: "desc" } },
     totalCount: true,
     maxSize: maxPageSize,
   }),
@@ -389,17 +341,15 @@ builder.queryFields((t) => ({
         .where(args.search ? searchTopics(topicsTable, args.search) : undefined);
       return Number(row?.n ?? 0);
     },
-    resolve: (query, _parent, args, ctx) => {
-      checkCursors("Query.topics", args, isSlugCursor);
-      return ctx.db.query.topicsTable.findMany(
+    resolve: (query, _parent, args, ctx) =>
+      ctx.db.query.topicsTable.findMany(
         query({
           where: args.search
             ? { RAW: (topics) => searchTopics(topics, args.search as string) }
             : {},
           orderBy: { slug: "asc" },
         }),
-      );
-    },
+      ),
   }),
 }));
 
