@@ -58,7 +58,7 @@ export interface HttpSettings {
   /** "Did you mean …?" hints name fields a client did not ask about: off in production. */
   fieldSuggestions: boolean;
   publicWrites: PublicWriteLimits;
-  /** Take the client address from the first X-Forwarded-For entry. */
+  /** Take the client address from the last X-Forwarded-For entry (the one our proxy appended). */
   trustProxy: boolean;
 }
 
@@ -254,6 +254,13 @@ export function nodeHandlerOf(
   const handle: typeof toYoga =
     serve === undefined ? toYoga : (request, response) => serve(request, response, toYoga);
   return (request, response) => {
+    // An absolute-form target (`GET http://host/graphql`, what a client talking to a proxy
+    // sends) is served as its path: the adapter joins the target to the Host header.
+    const target = request.url ?? "";
+    if (!target.startsWith("/") && URL.canParse(target)) {
+      const { pathname, search } = new URL(target);
+      request.url = pathname + search;
+    }
     // The URL the fetch API is given is built from the Host header and the request target; one
     // that is no URL (`Host: a b`, `OPTIONS *`) made the adapter answer 500 with its stack.
     if (URL.canParse(`http://${request.headers.host ?? "localhost"}${request.url ?? ""}`)) {

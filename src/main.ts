@@ -233,23 +233,21 @@ const UPKEEP_FIRST_MS = 60_000;
 const UPKEEP_EVERY_MS = 60 * 60_000;
 
 /**
- * PGlite has no autovacuum, so the server does its work: a minute after it serves and then
- * hourly, the tables written since their last upkeep are vacuumed and analysed
+ * PGlite has no autovacuum, so the server does its work: a minute after it serves, every table
+ * (PGlite forgets what was written before it was opened), then hourly the tables written since
  * (`vacuumWrittenTables`, one statement a table: requests take turns with them). `idle()`
  * resolves when no upkeep runs; the server waits for it before it closes the database.
  */
 function scheduleEmbeddedUpkeep(database: Database, logger: Logger, stopping: AbortSignal) {
   let running: Promise<void> = Promise.resolve();
+  let first = true;
   const run = () => {
     const started = performance.now();
-    running = vacuumWrittenTables(database.db, stopping).then(
+    running = vacuumWrittenTables(database.db, { all: first, signal: stopping }).then(
       (tables) => {
         if (tables.length === 0) return;
         const ms = Math.round(performance.now() - started);
-        logger.info(
-          { tables, ms },
-          "vacuumed and analysed the tables written since the last upkeep",
-        );
+        logger.info({ tables, ms }, "upkeep: vacuumed and analysed these tables");
       },
       (error: unknown) =>
         logger.warn(
@@ -260,6 +258,7 @@ function scheduleEmbeddedUpkeep(database: Database, logger: Logger, stopping: Ab
   };
   let timer = setTimeout(function next() {
     run();
+    first = false;
     timer = setTimeout(next, UPKEEP_EVERY_MS).unref();
   }, UPKEEP_FIRST_MS).unref();
   stopping.addEventListener("abort", () => clearTimeout(timer));
@@ -352,8 +351,8 @@ async function main(): Promise<void> {
   logger.info(`pickgraph listening on ${config.HOST}:${port}, preparing ${database.location}`);
 
   const stopping = new AbortController();
-  const upkeep =
-    database.driver === "pglite" ? scheduleEmbeddedUpkeep(database, logger, stopping.signal) : null;
+  // Scheduled once the database is prepared (below): it never runs between seed batches.
+  let upkeep: ReturnType<typeof scheduleEmbeddedUpkeep> | null = null;
   const stop = (signal: string) => {
     if (stopping.signal.aborted) return;
     stopping.abort();
@@ -409,6 +408,8 @@ async function main(): Promise<void> {
   }
   await prepare(database, config, logger, stopping.signal);
   if (stopping.signal.aborted) return;
+  if (database.driver === "pglite")
+    upkeep = scheduleEmbeddedUpkeep(database, logger, stopping.signal);
   // Until it is in sync, each request reads the generation from the primary.
   await scaleOut.follower?.start();
   logger.info({ port }, `pickgraph serves ${database.location}`);

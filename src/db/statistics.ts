@@ -57,19 +57,24 @@ async function cleanPendingSearchEntries(db: Db): Promise<void> {
 }
 
 /**
- * Vacuums and analyses every table of ours written since its last analysis or holding dead rows,
- * one statement per table, and returns their names. For PGlite, which has no autovacuum: without
- * it an edit's old row versions, expired rate-limit counters and a migration's backfill stay in
- * the tables, and the planner's statistics age. Stops between tables once `signal` is aborted.
+ * Vacuums and analyses every table of ours written since its last analysis or holding dead rows
+ * (`all`: every table), one statement per table, and returns their names. For PGlite, which has
+ * no autovacuum: without it an edit's old row versions, expired rate-limit counters and a
+ * migration's backfill stay in the tables, and the planner's statistics age. PGlite keeps those
+ * counts only while it is open, so the first upkeep after a start takes every table. Stops
+ * between tables once `signal` is aborted.
  */
-export async function vacuumWrittenTables(db: Db, signal?: AbortSignal): Promise<string[]> {
+export async function vacuumWrittenTables(
+  db: Db,
+  { all = false, signal }: { all?: boolean; signal?: AbortSignal } = {},
+): Promise<string[]> {
   // A backend reports its counts at most once a second; this statement's end reports them now
   // (PGlite's one backend did the writes; on Postgres other backends' may lag a second).
   await db.execute(sql`SELECT pg_stat_force_next_flush()`);
   const tables = await selectRows<{ name: string }>(
     db,
     sql`SELECT relname AS name FROM pg_stat_user_tables
-        WHERE schemaname = 'public' AND (n_dead_tup > 0 OR n_mod_since_analyze > 0)
+        WHERE schemaname = 'public' AND (${all} OR n_dead_tup > 0 OR n_mod_since_analyze > 0)
         ORDER BY relname`,
   );
   const done: string[] = [];

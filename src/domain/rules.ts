@@ -5,12 +5,21 @@
  * the tables' SQL changes with it). This module imports nothing.
  */
 
+/** A UTF-16 half without its other half: not a character. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
- * A UTF-16 half without its other half: not a character. JSON can spell it (`"\ud800"`), but
- * Postgres refuses it in text and jsonb, and UTF-8 cannot carry it. Refused in every text input.
+ * Why Postgres cannot store `text` (completing "… must …"), or null when it can: a NUL character,
+ * or a lone UTF-16 surrogate, which JSON can spell (`"\ud800"`) but neither text, jsonb nor
+ * UTF-8 can hold. Every text input is checked with it: reads' arguments and writes' fields.
  */
-export const LONE_SURROGATE =
-  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export function unstorableText(text: string): string | null {
+  if (text.includes("\u0000")) return "must not contain NUL characters (\\u0000)";
+  if (LONE_SURROGATE.test(text)) {
+    return "must be valid Unicode text (it holds a lone UTF-16 surrogate)";
+  }
+  return null;
+}
 
 /** Longest texts the database stores, in characters; every text is at least 1 long. */
 export const TEXT_LIMITS = {

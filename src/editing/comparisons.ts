@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { sql } from "drizzle-orm";
 import { type Db, selectRows } from "../db/client.ts";
-import { LONE_SURROGATE, MAX_OPTIONS, MIN_OPTIONS, TEXT_LIMITS } from "../domain/rules.ts";
+import { MAX_OPTIONS, MIN_OPTIONS, TEXT_LIMITS, unstorableText } from "../domain/rules.ts";
 import { lockPageWrites, syncPageEdges } from "../graph/page-edges.ts";
 import { loadComparisonPage } from "../ingest/export-pages.ts";
 import { type ImportResult, importPages, refreshComparisonSearch } from "../ingest/import-pages.ts";
@@ -306,14 +306,8 @@ export async function importPageTexts(
     if (t.text.length > LIMITS.pageText) {
       issues.add(["pages", i], `a page is at most ${LIMITS.pageText} characters`);
     }
-    if (t.text.includes("\u0000"))
-      issues.add(["pages", i], "a page must not contain NUL characters");
-    if (LONE_SURROGATE.test(t.text)) {
-      issues.add(
-        ["pages", i],
-        "a page must be valid Unicode text (it holds a lone UTF-16 surrogate)",
-      );
-    }
+    const unstorable = unstorableText(t.text);
+    if (unstorable) issues.add(["pages", i], `a page ${unstorable}`);
   });
   issues.throwIfAny();
   let pages: Page[];

@@ -1,4 +1,4 @@
-import { LONE_SURROGATE } from "../domain/rules.ts";
+import { unstorableText } from "../domain/rules.ts";
 
 /** Expected failures of a write. The GraphQL layer exposes each as a type of its result union. */
 
@@ -53,11 +53,9 @@ export class IssueList {
       this.add(path, min === 1 ? "must not be empty" : `must be at least ${min} characters`);
     else if (characters(value) > max)
       this.add(path, `must be at most ${max} characters (got ${characters(value)})`);
-    // Postgres text cannot hold a NUL character: refused here rather than by the database.
-    if (value.includes("\u0000")) this.add(path, "must not contain NUL characters");
-    if (LONE_SURROGATE.test(value)) {
-      this.add(path, "must be valid Unicode text (it holds a lone UTF-16 surrogate)");
-    }
+    // Refused here rather than by the database, which would fail the whole write.
+    const unstorable = unstorableText(value);
+    if (unstorable) this.add(path, unstorable);
   }
   throwIfAny(): void {
     if (this.issues.length > 0) throw new ValidationError(this.issues);

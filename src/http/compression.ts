@@ -54,8 +54,9 @@ export function acceptedEncoding(header: string | null): "br" | "gzip" | null {
 
 /**
  * Compresses responses (br, else gzip) when the client accepts it and the body is at least
- * MIN_BYTES (GraphiQL's page is 9 MB uncompressed). Request bodies
- * are never decompressed: a small compressed body could expand past the body limit.
+ * MIN_BYTES; GraphiQL's HTML page is left to the explorer plugin, which keeps it compressed.
+ * Request bodies are never decompressed: a small compressed body could expand past the body
+ * limit.
  */
 export function compressionPlugin(): Plugin {
   return {

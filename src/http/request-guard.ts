@@ -123,7 +123,7 @@ export function requestGuardPlugin(options: { endpoint: string; maxBodyBytes: nu
   };
 }
 
-/** How deep `variables` and `extensions` may nest; the deepest input type nests 3 levels. */
+/** How deep `variables` and `extensions` may nest (createComparison's reach 5: input, options, an option, pros, …). */
 const MAX_PARAMETER_DEPTH = 16;
 
 const badRequest = (message: string) =>
@@ -154,7 +154,7 @@ function checkParams(params: unknown): void {
     if (deeperThan(value, MAX_PARAMETER_DEPTH)) {
       // The values are wrong rather than the request, as GraphQL's coercion would say.
       throw createGraphQLError(
-        `"${name}" nests more than ${MAX_PARAMETER_DEPTH} levels deep; no input of this API nests more than 3`,
+        `"${name}" nests more than ${MAX_PARAMETER_DEPTH} levels deep; no input of this API nests that deep`,
         { extensions: { code: "BAD_USER_INPUT", http: { status: 400 } } },
       );
     }

@@ -18,13 +18,16 @@ export const REQUEST_ID = /^[\w.:-]{1,100}$/;
 export function describeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: String(error).slice(0, 300) };
   const cause = error.cause instanceof Error ? error.cause : undefined;
+  // The stack repeats the message first, and a driver error's message goes on with the
+  // statement's parameters (`params: …`), which may hold anything a client sent: frames only.
+  const header = `${error.name}: ${error.message}`;
+  const stack = error.stack?.startsWith(header) ? error.stack.slice(header.length) : error.stack;
   return {
     name: error.name,
     // Driver errors start with the statement and its parameters; the first line names the failure.
     message: (error.message.split("\n")[0] ?? "").slice(0, 300),
     ...(cause ? { cause: `${cause.name}: ${cause.message}`.slice(0, 300) } : {}),
-    // Frames only: a driver error's stack repeats its message's lines (`params: …`) first.
-    stack: error.stack
+    stack: stack
       ?.split("\n")
       .filter((line) => line.trimStart().startsWith("at "))
       .slice(0, 5)

@@ -164,8 +164,10 @@ describe("the explorer page", () => {
     // Searches answer a second late, and the person presses Enter and clicks "Find path" before
     // the suggestions arrive: the form waits for Enter's choice rather than call it missing (as
     // it did when CI's machine was loaded).
+    let slowed = 0;
     await page.route("**/graphql", async (route) => {
       if (route.request().postData()?.includes("query ExplorerSearch")) {
+        slowed += 1;
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
       await route.fallback();
@@ -175,6 +177,7 @@ describe("the explorer page", () => {
     await to.press("Enter");
     await page.getByRole("button", { name: "Find path" }).click();
     await page.waitForURL(`${base}/path?from=kubernetes&to=management-track`);
+    expect(slowed).toBeGreaterThan(0);
     await expect(heading(page).textContent()).resolves.toBe("Kubernetes → Management Track");
     const steps = page.locator(".path-steps > li > a");
     const names = await steps.allTextContents();
