@@ -1,17 +1,8 @@
-import { Writable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createLogger, flushThrottledWarnings, throttledWarnings } from "../src/logger.ts";
+import { flushThrottledWarnings, throttledWarnings } from "../src/logger.ts";
+import { capturedLogger } from "./helpers/log-lines.ts";
 
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  return { lines, logger: createLogger("warn", stream) };
-}
+const capture = () => capturedLogger("warn");
 
 describe("throttled warnings", () => {
   afterEach(() => {

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { type AddressInfo, connect } from "node:net";
-import { Writable } from "node:stream";
 import { encodeBase64 } from "@pothos/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, nodeHandlerOf } from "../../src/app.ts";
@@ -9,8 +8,8 @@ import { seedDatabase } from "../../src/editing/seed.ts";
 import { loadDocumentManifest } from "../../src/graphql/persisted-documents.ts";
 import { generationOfDatabase } from "../../src/graphql/scale-out.ts";
 import { describeError } from "../../src/http/request-log.ts";
-import { createLogger } from "../../src/logger.ts";
 import { snapshotTables, useTestDatabase } from "../helpers/database.ts";
+import { capturedLogger } from "../helpers/log-lines.ts";
 
 /**
  * Inputs found by probing a running server as an attacker would, beyond the bad-input suite: a
@@ -21,21 +20,12 @@ import { snapshotTables, useTestDatabase } from "../helpers/database.ts";
 const database = useTestDatabase();
 let server: Server;
 let url: string;
-const lines: { level: string; msg: string; [field: string]: unknown }[] = [];
+const { logger, lines } = capturedLogger("info");
 let before: Awaited<ReturnType<typeof snapshotTables>>;
 const PER_MINUTE = 3;
 
 beforeAll(async () => {
   await seedDatabase(database().db);
-  const logger = createLogger(
-    "info",
-    new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    }),
-  );
   const app = createApp({
     database: database(),
     logger,

@@ -1,14 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { Socket } from "node:net";
-import { Writable } from "node:stream";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { selectRows } from "../../src/db/client.ts";
 import { seedDatabase } from "../../src/editing/seed.ts";
 import { connectRateLimitRedis } from "../../src/http/public-writes.ts";
-import { createLogger } from "../../src/logger.ts";
 import { testDriver, useTestDatabase } from "../helpers/database.ts";
+import { capturedLogger } from "../helpers/log-lines.ts";
 import { type Server, startServer } from "../helpers/processes.ts";
 
 /**
@@ -185,16 +184,7 @@ describe("the rate_limits table's expired rows", () => {
     await insert("sweep-test:long-dead", 2 * HOUR);
     await insert("sweep-test:just-dead", 10 * 60_000);
     await insert("sweep-test:alive", -10 * 60_000);
-    const lines: { level: string; msg: string; error?: string }[] = [];
-    const logger = createLogger(
-      "warn",
-      new Writable({
-        write(chunk, _encoding, done) {
-          lines.push(JSON.parse(String(chunk)));
-          done();
-        },
-      }),
-    );
+    const { logger, lines } = capturedLogger("warn");
     const settings = { trustProxy: true, publicWrites: { perMinute: 100, dedupeSeconds: 0 } };
 
     // A sweep that fails: the write goes through, and the log says why in one JSON line.

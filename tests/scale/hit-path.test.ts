@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Writable } from "node:stream";
 import { createInMemoryCache } from "@graphql-yoga/plugin-response-cache";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -10,8 +9,8 @@ import { selectRows } from "../../src/db/client.ts";
 import { seedDatabase } from "../../src/editing/seed.ts";
 import { generationOfDatabase } from "../../src/graphql/scale-out.ts";
 import { HIT_PATH_HEADER } from "../../src/http/hit-path.ts";
-import { createLogger } from "../../src/logger.ts";
 import { useTestDatabase } from "../helpers/database.ts";
+import { capturedLogger } from "../helpers/log-lines.ts";
 
 /**
  * Issue 13: the response cache's hit path before GraphQL (src/http/hit-path.ts). The generation
@@ -355,16 +354,7 @@ describe("the hit path's front, on Node's request before yoga", () => {
 
   it("answers a repeated query with yoga's bytes and headers, and only while exact", async () => {
     const memory: { generation: bigint | null } = { generation: await generationNow() };
-    const lines: Record<string, unknown>[] = [];
-    const logger = createLogger(
-      "info",
-      new Writable({
-        write(chunk, _encoding, done) {
-          lines.push(JSON.parse(String(chunk)));
-          done();
-        },
-      }),
-    );
+    const { logger, lines } = capturedLogger("info");
     const app = createApp({
       database: database(),
       logErrors: false,
