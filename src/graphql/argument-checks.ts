@@ -1,13 +1,8 @@
 import { decodeBase64, decodeCursorChunk } from "@pothos/core";
 import type { GraphQLField } from "graphql";
-import {
-  MAX_ID,
-  RELATION_KINDS,
-  SLUG_PATTERN,
-  TEXT_LIMITS,
-  unstorableText,
-} from "../domain/rules.ts";
+import { MAX_ID, RELATION_KINDS, TEXT_LIMITS, unstorableText } from "../domain/rules.ts";
 import { MAX_DEPTH, MAX_LIMIT, MAX_PATH_DEPTH, MAX_RELATED_DEPTH } from "../graph/traversal.ts";
+import { isSlug as matchesSlugRule } from "../ingest/slug.ts";
 import { badUserInput } from "./client-errors.ts";
 import { CONNECTION_MAX_SIZE } from "./paging.ts";
 
@@ -48,9 +43,8 @@ function cursorValue(cursor: string): unknown {
   }
 }
 
-const SLUG = new RegExp(SLUG_PATTERN);
 const isSlug = (value: unknown) =>
-  typeof value === "string" && value.length <= TEXT_LIMITS.slug && SLUG.test(value);
+  typeof value === "string" && value.length <= TEXT_LIMITS.slug && matchesSlugRule(value);
 /** A row id (an `integer` column). */
 const isId = (value: unknown) =>
   Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_ID;
